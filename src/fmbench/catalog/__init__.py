@@ -1,0 +1,1 @@
+"""The catalog: benchmarks, suites, dataset cards and model cards, as validated YAML."""

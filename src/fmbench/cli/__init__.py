@@ -1,0 +1,76 @@
+"""The ``fmbench`` command line: thin commands over library functions.
+
+Each module in this package defines ``register(app)`` and adds its commands; heavy imports
+happen inside the commands. ``main`` is the single boundary where user errors become one
+line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import typer
+
+try:  # typer >= 0.20 vendors click
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover - older typer on top of click
+    from click import exceptions as click_exceptions
+
+from fmbench.errors import FmbenchError
+
+app = typer.Typer(
+    name="fmbench",
+    help="Benchmark health foundation models locally; publish eval records and leaderboards.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+_registered = False
+
+
+def _register_all() -> None:
+    global _registered
+    if _registered:
+        return
+    _registered = True
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(app)
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print one line to stderr and exit: the only way commands report user errors."""
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    _register_all()
+    try:
+        result = app(args=argv, prog_name="fmbench", standalone_mode=False)
+    except FmbenchError as exc:
+        fail(str(exc), exc.exit_code)
+    except click_exceptions.UsageError as exc:
+        if isinstance(exc, getattr(click_exceptions, "NoArgsIsHelpError", ())) and exc.ctx is not None:
+            print(exc.ctx.get_help(), file=sys.stderr)
+            raise SystemExit(2) from None
+        where = exc.ctx.command_path if exc.ctx is not None else "fmbench"
+        fail(f"{exc.format_message()} (see `{where} --help`)", 2)
+    except click_exceptions.ClickException as exc:
+        fail(exc.format_message(), exc.exit_code or 2)
+    except (typer.Abort, click_exceptions.Abort if hasattr(click_exceptions, "Abort") else typer.Abort):
+        print("aborted", file=sys.stderr)
+        raise SystemExit(130) from None
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+    if isinstance(result, int) and result:
+        raise SystemExit(result)

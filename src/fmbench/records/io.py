@@ -1,0 +1,93 @@
+"""Reading and writing records, and writing a run's outputs all-or-nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from fmbench.errors import NotFoundError, RecordError
+from fmbench.records.digest import with_digest
+from fmbench.records.schema import EvalRecord
+from fmbench.yamlio import dump_yaml, parse_yaml
+
+
+def record_problems(exc: ValidationError, source: str) -> list[str]:
+    return [f"{source}: {'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()]
+
+
+def parse_record(data: Any, *, source: str) -> EvalRecord:
+    """Validate plain data as a record, migrating older forms; RecordError names the field."""
+    if not isinstance(data, dict):
+        raise RecordError(f"{source}: expected a mapping at the top level")
+    version = data.get("schema_version", 1)
+    if version != 1:
+        raise RecordError(f"{source}: schema_version: unsupported version {version!r} (this fmbench reads 1)")
+    try:
+        return EvalRecord.model_validate(data)
+    except ValidationError as exc:
+        raise RecordError("; ".join(record_problems(exc, source))) from None
+
+
+def read_record(path: str | Path) -> EvalRecord:
+    path = Path(path)
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFoundError(f"{path}: file not found") from None
+    return parse_record(parse_yaml(text, source=str(path)), source=str(path))
+
+
+def record_to_yaml(record: EvalRecord) -> str:
+    return dump_yaml(record.to_data())
+
+
+def write_text_atomic(path: str | Path, text: str | bytes) -> None:
+    """Write to a temporary file in the same folder, then rename over the target."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_outputs(out_dir: str | Path, files: dict[str, str | bytes]) -> list[Path]:
+    """Write a run's files so that a failure leaves ``out_dir`` absent or as it was.
+
+    A new folder is filled under a temporary name and renamed into place; an existing one
+    gets each file by atomic rename.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise RecordError(f"--out {out_dir}: exists and is not a directory")
+    if not out_dir.exists():
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+        try:
+            for name, content in files.items():
+                write_text_atomic(staging / name, content)
+            os.replace(staging, out_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    else:
+        for name, content in files.items():
+            write_text_atomic(out_dir / name, content)
+    return [out_dir / name for name in files]
+
+
+def finalize(record: EvalRecord) -> EvalRecord:
+    """Attach the digest; call last, after every field is set."""
+    return with_digest(record)

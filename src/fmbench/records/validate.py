@@ -1,0 +1,53 @@
+"""Checks of a record against the catalog: what both the static builder and the hub refuse."""
+
+from __future__ import annotations
+
+from fmbench.catalog.registry import Catalog
+from fmbench.records.digest import compute_digest
+from fmbench.records.schema import EvalRecord
+
+
+def record_catalog_problems(record: EvalRecord, catalog: Catalog, *, require_digest: bool = False) -> list[str]:
+    """Problems as ``field: message`` strings (empty when the record is acceptable)."""
+    problems: list[str] = []
+    bench = catalog.benchmarks.get(record.benchmark_id)
+    if bench is None:
+        return [f"benchmark_id: unknown benchmark {record.benchmark_id!r}"]
+    if record.suite_id is not None and catalog.suites and record.evidence == "run":
+        suite = catalog.suites.get(record.suite_id)
+        if suite is None:
+            problems.append(f"suite_id: unknown suite {record.suite_id!r}")
+        elif suite.benchmark_id != record.benchmark_id:
+            problems.append(
+                f"suite_id: suite {record.suite_id!r} belongs to {suite.benchmark_id}, not {record.benchmark_id}"
+            )
+    if record.status == "completed" and record.metric_value(bench.primary_metric) is None and record.rankable:
+        if bench.primary_metric not in record.metrics:
+            problems.append(f"metrics: primary metric {bench.primary_metric!r} is missing")
+    for name, mv in record.metrics.items():
+        problems += _range_problems(bench, f"metrics.{name}", name, mv.value, mv.ci)
+    for dim, groups in record.stratified.items():
+        for group, result in groups.items():
+            for name, mv in result.metrics.items():
+                problems += _range_problems(bench, f"stratified.{dim}.{group}.{name}", name, mv.value, mv.ci)
+    if record.digest is not None:
+        expected = compute_digest(record)
+        if record.digest != expected:
+            problems.append(f"digest: does not match the content (expected {expected})")
+    elif require_digest:
+        problems.append("digest: missing")
+    return problems
+
+
+def _range_problems(bench, where: str, name: str, value, ci) -> list[str]:  # noqa: ANN001
+    spec = bench.metric(name)
+    if spec is None:
+        return []
+    out = []
+    for v in [value, *(ci or ())]:
+        if v is not None and not spec.in_range(v):
+            lo = "-inf" if spec.min is None else spec.min
+            hi = "inf" if spec.max is None else spec.max
+            out.append(f"{where}: {v} is outside the valid range [{lo}, {hi}] of {name}")
+            break
+    return out
