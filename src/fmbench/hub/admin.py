@@ -1,0 +1,68 @@
+"""What the ``fmbench hub`` commands do, on the store directly (no server needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fmbench.errors import ConfigError
+from fmbench.hub.settings import resolve_db_url
+from fmbench.hub.store import ImportResult, Store, Submission, User
+from fmbench.records.io import record_to_yaml, write_text_atomic
+
+
+def open_store(db: str | None) -> Store:
+    return Store.open(resolve_db_url(db))
+
+
+def add_user(db: str | None, name: str, *, maintainer: bool) -> tuple[User, str]:
+    store = open_store(db)
+    try:
+        return store.add_user(name, maintainer=maintainer)
+    finally:
+        store.close()
+
+
+def review_local(db: str | None, sub_id: int, *, accept: bool, reason: str | None, token: str) -> Submission:
+    store = open_store(db)
+    try:
+        user = store.authenticate(token)
+        if user is None:
+            raise ConfigError("--token: not a valid token for this hub")
+        if not user.is_maintainer:
+            raise ConfigError(f"--token: user {user.name!r} is not a maintainer")
+        return store.review(sub_id, accept=accept, reason=reason, reviewer=user)
+    finally:
+        store.close()
+
+
+def export_evals(db: str | None, out_dir: str | Path) -> list[Path]:
+    """Accepted records as ``DIR/<benchmark_id>/<eval_id>.yaml`` (each written atomically)."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"--evals {out_dir}: exists and is not a directory")
+    store = open_store(db)
+    try:
+        records = store.accepted_records()
+    finally:
+        store.close()
+    written = []
+    for rec in sorted(records, key=lambda r: (r.benchmark_id, r.eval_id)):
+        path = out_dir / rec.benchmark_id / f"{rec.eval_id}.yaml"
+        write_text_atomic(path, record_to_yaml(rec))
+        written.append(path)
+    return written
+
+
+def import_evals(db: str | None, paths: list[Path], catalog_dirs: list[Path]) -> ImportResult:
+    from fmbench.catalog.registry import load_catalog
+    from fmbench.hub.intake import load_record_folder
+
+    catalog = load_catalog(catalog_dirs)
+    records, problems = load_record_folder(paths, catalog)
+    store = open_store(db)
+    try:
+        result = store.import_records(records)
+    finally:
+        store.close()
+    result.problems[:0] = problems
+    return result

@@ -1,0 +1,275 @@
+"""The JSON API: benchmarks, leaderboards (JSON and CSV), records, submissions and review."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from fmbench.errors import FmbenchError, NotFoundError
+from fmbench.hub.intake import Refusal, parse_submission
+from fmbench.hub.service import Hub
+from fmbench.hub.store import STATUSES, ConflictError, User
+
+router = APIRouter(prefix="/api")
+
+
+def get_hub(request: Request) -> Hub:
+    return request.app.state.hub
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def require_user(request: Request, hub: Annotated[Hub, Depends(get_hub)]) -> User:
+    token = bearer_token(request)
+    if token is None:
+        raise _unauthorized(
+            "Authorization: missing; send 'Authorization: Bearer <token>' "
+            "(tokens come from `fmbench hub add-user`)"
+        )
+    user = hub.store.authenticate(token)
+    if user is None:
+        raise _unauthorized("Authorization: token is not valid")
+    return user
+
+
+def require_maintainer(user: Annotated[User, Depends(require_user)]) -> User:
+    if not user.is_maintainer:
+        raise HTTPException(
+            403, f"user {user.name!r} is not a maintainer; only maintainers review submissions"
+        )
+    return user
+
+
+HubDep = Annotated[Hub, Depends(get_hub)]
+UserDep = Annotated[User, Depends(require_user)]
+
+
+def _board(hub: Hub, benchmark_id: str) -> Any:
+    if benchmark_id not in hub.catalog.benchmarks:
+        raise HTTPException(404, f"benchmark_id: unknown benchmark {benchmark_id!r}")
+    _, lb = hub.cache.current()
+    try:
+        return lb.benchmark(benchmark_id)
+    except NotFoundError:
+        return None
+
+
+@router.get("/health", summary="Liveness and schema revision")
+def health(hub: HubDep) -> dict[str, Any]:
+    return {"status": "ok", "accepted_version": hub.store.accepted_version()}
+
+
+@router.get("/benchmarks", summary="Benchmarks of the catalog with their ranked model counts")
+def list_benchmarks(hub: HubDep) -> list[dict[str, Any]]:
+    _, lb = hub.cache.current()
+    rows = {b.id: len(b.rows) for b in lb.benchmarks}
+    return [
+        {
+            "id": b.id,
+            "name": b.name,
+            "health_domain": b.health_domain,
+            "ai_task": b.ai_task,
+            "primary_metric": b.primary_metric,
+            "direction": b.primary.direction,
+            "ranked": rows.get(b.id, 0),
+        }
+        for b in sorted(hub.catalog.benchmarks.values(), key=lambda b: b.id)
+    ]
+
+
+@router.get("/benchmarks/{benchmark_id}", summary="One benchmark's catalog definition")
+def get_benchmark(benchmark_id: str, hub: HubDep) -> dict[str, Any]:
+    spec = hub.catalog.benchmarks.get(benchmark_id)
+    if spec is None:
+        raise HTTPException(404, f"benchmark_id: unknown benchmark {benchmark_id!r}")
+    return spec.model_dump(mode="json")
+
+
+@router.get("/leaderboards", summary="All leaderboards (the static builder's JSON)")
+def all_leaderboards(hub: HubDep) -> Response:
+    from fmbench.leaderboard import render_json
+
+    return Response(hub.cache.rendered("json", render_json), media_type="application/json")
+
+
+@router.get(
+    "/leaderboards/{benchmark_id}.csv", summary="One leaderboard as CSV", response_class=PlainTextResponse
+)
+def leaderboard_csv(benchmark_id: str, hub: HubDep) -> Response:
+    from fmbench.leaderboard import leaderboard_csv as to_csv
+
+    _board(hub, benchmark_id)
+    text = hub.cache.rendered(f"csv:{benchmark_id}", lambda lb: to_csv(lb, benchmark_id))
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{benchmark_id}.csv"'},
+    )
+
+
+@router.get("/leaderboards/{benchmark_id}", summary="One benchmark's ranked leaderboard")
+def get_leaderboard(benchmark_id: str, hub: HubDep) -> Response:
+    board = _board(hub, benchmark_id)
+    if board is None:
+        raise HTTPException(404, f"benchmark {benchmark_id!r} has no accepted records")
+    body = hub.cache.rendered(
+        f"board-json:{benchmark_id}", lambda lb: lb.benchmark(benchmark_id).model_dump_json()
+    )
+    return Response(body, media_type="application/json")
+
+
+@router.get("/models/{model_id}", summary="A model's rows across all leaderboards")
+def get_model(model_id: str, hub: HubDep) -> list[dict[str, Any]]:
+    _, lb = hub.cache.current()
+    out = [
+        {"benchmark_id": b.id, **row.model_dump(mode="json", exclude={"breakdowns", "curves"})}
+        for b in lb.benchmarks
+        for row in b.rows
+        if row.model_id == model_id
+    ]
+    if not out and not any(r.model.id == model_id for r in hub.cache.records()):
+        raise HTTPException(404, f"model {model_id!r} has no accepted records")
+    return out
+
+
+@router.get("/records", summary="Accepted eval records")
+def list_records(
+    hub: HubDep,
+    benchmark_id: str | None = None,
+    model_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    records = [
+        r
+        for r in hub.cache.records()
+        if (benchmark_id is None or r.benchmark_id == benchmark_id)
+        and (model_id is None or r.model.id == model_id)
+    ]
+    return [r.to_data() for r in records[offset : offset + limit]]
+
+
+@router.get("/records/{eval_id}", summary="One accepted eval record")
+def get_record(eval_id: str, hub: HubDep) -> dict[str, Any]:
+    record = hub.store.find_accepted(eval_id)
+    if record is None:
+        raise HTTPException(404, f"eval_id: no accepted record {eval_id!r}")
+    return record.to_data()
+
+
+async def read_body_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"body: {int(declared)} bytes exceeds the limit of {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"body: exceeds the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/submissions",
+    status_code=201,
+    summary="Submit an eval record (YAML or JSON body)",
+    responses={
+        200: {"description": "Same digest already submitted: the existing submission"},
+        400: {"description": "Malformed body"},
+        401: {"description": "No or wrong token"},
+        409: {"description": "eval_id taken by a different record"},
+        413: {"description": "Body too large"},
+        422: {"description": "Invalid record"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/yaml": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "object"}},
+            },
+        }
+    },
+)
+async def submit(request: Request, user: UserDep, hub: HubDep) -> JSONResponse:
+    body = await read_body_limited(request, hub.settings.max_body_bytes)
+    try:
+        record = await run_in_threadpool(
+            parse_submission, body, request.headers.get("content-type"), hub.catalog
+        )
+        sub, created = await run_in_threadpool(hub.store.submit, record, user)
+    except Refusal as exc:
+        raise HTTPException(exc.status, exc.detail) from None
+    except ConflictError as exc:
+        raise HTTPException(409, exc.one_line()) from None
+    return JSONResponse(sub.to_api(), status_code=201 if created else 200)
+
+
+def _visible(sub_submitter: str | None, user: User) -> bool:
+    return user.is_maintainer or sub_submitter == user.name
+
+
+@router.get("/submissions", summary="Your submissions (maintainers: everyone's)")
+def list_submissions(
+    user: UserDep,
+    hub: HubDep,
+    status: Literal["pending", "accepted", "rejected"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    subs = hub.store.list_submissions(
+        submitter_id=None if user.is_maintainer else user.id, status=status, limit=limit, offset=offset
+    )
+    return [s.to_api() for s in subs]
+
+
+def _get_visible(hub: Hub, sub_id: int, user: User) -> Any:
+    try:
+        sub = hub.store.get_submission(sub_id)
+    except NotFoundError as exc:
+        raise HTTPException(404, exc.one_line()) from None
+    if not _visible(sub.submitter, user):
+        raise HTTPException(404, f"submission {sub_id}: not found")
+    return sub
+
+
+@router.get("/submissions/{sub_id}", summary="One submission with its record")
+def get_submission(sub_id: int, user: UserDep, hub: HubDep) -> dict[str, Any]:
+    sub = _get_visible(hub, sub_id, user)
+    return {**sub.to_api(), "record": hub.store.submission_record(sub_id).to_data()}
+
+
+class Review(BaseModel):
+    decision: Literal["accept", "reject"] = Field(description="accept: the record joins the leaderboards.")
+    reason: str | None = Field(None, max_length=2000, description="Why; required for a rejection.")
+
+
+@router.post("/submissions/{sub_id}/review", summary="Accept or reject a submission (maintainers)")
+def review(
+    sub_id: int, body: Review, user: Annotated[User, Depends(require_maintainer)], hub: HubDep
+) -> dict[str, Any]:
+    try:
+        sub = hub.store.review(sub_id, accept=body.decision == "accept", reason=body.reason, reviewer=user)
+    except NotFoundError as exc:
+        raise HTTPException(404, exc.one_line()) from None
+    except FmbenchError as exc:
+        raise HTTPException(422, exc.one_line()) from None
+    hub.cache.invalidate()
+    return sub.to_api()
+
+
+__all__ = ["STATUSES", "router"]

@@ -1,0 +1,1 @@
+"""Alembic migrations of the hub store (run by ``fmbench serve`` and the hub commands)."""

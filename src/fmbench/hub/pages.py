@@ -1,0 +1,203 @@
+"""Server-rendered pages. Index and benchmark pages come from the leaderboard renderer (the
+same HTML as the static site); the model, submissions and sign-in pages are jinja2
+templates with autoescape, so every string from a record is escaped."""
+
+from __future__ import annotations
+
+import urllib.parse
+from functools import lru_cache
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from fmbench.hub.api import bearer_token, get_hub
+from fmbench.hub.service import Hub
+from fmbench.hub.store import STATUSES, User
+
+router = APIRouter(include_in_schema=False)
+COOKIE = "fmbench_token"
+HubDep = Annotated[Hub, Depends(get_hub)]
+
+
+@lru_cache(maxsize=1)
+def _env():  # noqa: ANN202
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(
+        loader=PackageLoader("fmbench.hub", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+
+
+def render(name: str, **context: Any) -> str:
+    return _env().get_template(name).render(**context)
+
+
+def _fmt(v: float | None) -> str:
+    return "–" if v is None else f"{v:.4f}"
+
+
+def page_user(request: Request, hub: Hub) -> User | None:
+    token = request.cookies.get(COOKIE) or bearer_token(request)
+    return hub.store.authenticate(token) if token else None
+
+
+def _html(text: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(text, status_code=status)
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(hub: HubDep) -> HTMLResponse:
+    from fmbench.leaderboard import render_html_index
+
+    return _html(hub.cache.rendered("html:index", lambda lb: render_html_index(lb, base_url="")))
+
+
+@router.get("/benchmarks/{benchmark_id}.csv")
+def benchmark_csv(benchmark_id: str, hub: HubDep) -> Response:
+    from fmbench.hub.api import leaderboard_csv
+
+    return leaderboard_csv(benchmark_id, hub)
+
+
+@router.get("/benchmarks/{benchmark_id}", response_class=HTMLResponse)
+def benchmark_page(benchmark_id: str, hub: HubDep) -> HTMLResponse:
+    from fmbench.leaderboard import render_html_benchmark
+
+    if benchmark_id not in hub.catalog.benchmarks:
+        raise HTTPException(404, f"benchmark_id: unknown benchmark {benchmark_id!r}")
+    return _html(
+        hub.cache.rendered(
+            f"html:{benchmark_id}", lambda lb: render_html_benchmark(lb, benchmark_id, base_url="")
+        )
+    )
+
+
+@router.get("/models/{model_id}", response_class=HTMLResponse)
+def model_page(model_id: str, request: Request, hub: HubDep) -> HTMLResponse:
+    _, lb = hub.cache.current()
+    rows = []
+    for b in lb.benchmarks:
+        for row in b.rows:
+            if row.model_id != model_id:
+                continue
+            ci = row.score.ci
+            rows.append(
+                {
+                    "benchmark_id": b.id,
+                    "benchmark_name": b.name,
+                    "domain": b.health_domain,
+                    "rank_label": row.rank_label,
+                    "of": len(b.rows),
+                    "metric": b.primary_metric,
+                    "score": _fmt(row.score.value),
+                    "ci": f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else "–",
+                    "dataset": row.dataset,
+                    "evidence": row.evidence,
+                    "date": row.date,
+                    "model_name": row.model_name,
+                }
+            )
+    records = sorted(
+        (r for r in hub.cache.records() if r.model.id == model_id),
+        key=lambda r: (r.benchmark_id, r.created_at, r.eval_id),
+    )
+    if not rows and not records:
+        raise HTTPException(404, f"model {model_id!r} has no accepted records")
+    card = hub.catalog.models.get(model_id)
+    name = rows[0]["model_name"] if rows else (card.name if card else records[0].model.name)
+    recs = [
+        {
+            "eval_id": r.eval_id,
+            "benchmark_id": r.benchmark_id,
+            "status": r.status,
+            "evidence": r.evidence,
+            "created": r.created_at.strftime("%Y-%m-%d %H:%M"),
+        }
+        for r in records
+    ]
+    return _html(
+        render(
+            "model.html",
+            title=hub.settings.title,
+            base_url="",
+            user=None,
+            model_id=model_id,
+            model_name=name,
+            card=card,
+            rows=rows,
+            records=recs,
+        )
+    )
+
+
+@router.get("/submissions", response_class=HTMLResponse)
+def submissions_page(request: Request, hub: HubDep, status: str | None = None) -> Response:
+    user = page_user(request, hub)
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    status = status if status in STATUSES else None
+    subs = hub.store.list_submissions(
+        submitter_id=None if user.is_maintainer else user.id, status=status, limit=500
+    )
+    counts = {s: 0 for s in STATUSES}
+    for s in hub.store.list_submissions(submitter_id=None if user.is_maintainer else user.id, limit=100_000):
+        counts[s.status] += 1
+    rows = [{**s.to_api(), "created": s.created_at.strftime("%Y-%m-%d %H:%M")} for s in subs]
+    return _html(
+        render(
+            "submissions.html",
+            title=hub.settings.title,
+            base_url="",
+            user=user,
+            subs=rows,
+            counts=counts,
+            statuses=STATUSES,
+            status=status,
+            hub_url=str(request.base_url).rstrip("/"),
+        )
+    )
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(hub: HubDep) -> HTMLResponse:
+    return _html(render("login.html", title=hub.settings.title, base_url="", user=None, error=None))
+
+
+@router.post("/login")
+async def login(request: Request, hub: HubDep) -> Response:
+    body = await request.body()
+    if len(body) > 4096:
+        raise HTTPException(413, "body: too large for a sign-in form")
+    token = (urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("token") or [""])[0]
+    user = await run_in_threadpool(hub.store.authenticate, token)
+    if user is None:
+        return _html(
+            render(
+                "login.html",
+                title=hub.settings.title,
+                base_url="",
+                user=None,
+                error="That token is not valid.",
+            ),
+            status=401,
+        )
+    resp = RedirectResponse("/submissions", status_code=303)
+    resp.set_cookie(
+        COOKIE,
+        token.strip(),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return resp
+
+
+@router.post("/logout")
+def logout() -> Response:
+    resp = RedirectResponse("/", status_code=303)
+    resp.delete_cookie(COOKIE, path="/")
+    return resp
