@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from fmbench.catalog.registry import Catalog
 from fmbench.records.digest import compute_digest
 from fmbench.records.schema import EvalRecord
@@ -30,8 +33,15 @@ def record_catalog_problems(record: EvalRecord, catalog: Catalog, *, require_dig
         for group, result in groups.items():
             for name, mv in result.metrics.items():
                 problems += _range_problems(bench, f"stratified.{dim}.{group}.{name}", name, mv.value, mv.ci)
+    nonfinite = nonfinite_fields(record.to_data(with_digest=False))
+    problems += [f"{where}: must be a finite number, got {v}" for where, v in nonfinite[:5]]
+    if nonfinite:
+        return problems  # the digest of data with NaN/inf cannot be computed
     if record.digest is not None:
-        expected = compute_digest(record)
+        try:
+            expected = compute_digest(record)
+        except ValueError as exc:  # e.g. NaN inside a replicate list
+            return [*problems, f"digest: cannot be computed: {exc}"]
         if record.digest != expected:
             problems.append(f"digest: does not match the content (expected {expected})")
     elif require_digest:
@@ -50,4 +60,21 @@ def _range_problems(bench, where: str, name: str, value, ci) -> list[str]:  # no
             hi = "inf" if spec.max is None else spec.max
             out.append(f"{where}: {v} is outside the valid range [{lo}, {hi}] of {name}")
             break
+    return out
+
+
+def nonfinite_fields(data: Any, where: str = "") -> list[tuple[str, float]]:
+    """Dotted paths of NaN/inf floats in plain record data (bootstrap replicates excepted:
+    an undefined replicate is NaN by design)."""
+    if isinstance(data, float):
+        return [] if math.isfinite(data) else [(where or "(root)", data)]
+    out: list[tuple[str, float]] = []
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if where == "bootstrap" and k == "replicates":
+                continue
+            out += nonfinite_fields(v, f"{where}.{k}" if where else str(k))
+    elif isinstance(data, list | tuple):
+        for i, v in enumerate(data):
+            out += nonfinite_fields(v, f"{where}.{i}")
     return out

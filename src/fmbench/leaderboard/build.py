@@ -1,0 +1,254 @@
+"""Records -> Leaderboard: pick each model's best record, rank with tie groups, lay out.
+
+Rules (also in docs/contributing/submission_guide.md):
+
+- Every catalog benchmark gets a section, in its health domain; domains and benchmarks are
+  in alphabetical (case-insensitive) order.
+- One row per model; model ids are compared case-insensitively. A model's row shows its best
+  completed, rankable record with a primary-metric value; equal values go to the later
+  record, then the smaller eval_id.
+- Failed records are never ranked; they are listed apart, the latest per model. Completed
+  records flagged ``rankable: false`` (or whose primary metric is undefined) are listed apart
+  with their reason, the latest per model.
+- Ties: see fmbench.leaderboard.rank.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from fmbench.catalog.registry import Catalog
+from fmbench.catalog.schema import BenchmarkSpec, human_label
+from fmbench.leaderboard.model import (
+    BenchmarkBoard,
+    Breakdown,
+    Cell,
+    Curve,
+    Domain,
+    Group,
+    Leaderboard,
+    Row,
+    Stats,
+    Unranked,
+)
+from fmbench.leaderboard.rank import sort_key, tie_groups
+from fmbench.records.schema import EvalRecord, MetricValue
+
+
+RESERVED_ANCHORS = ("index", "leaderboard", "assets", "quick-navigation", "submit-your-model")
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def _cell(mv: MetricValue) -> Cell:
+    return Cell(value=mv.value, ci=mv.ci, n=mv.n, reason=mv.reason)
+
+
+def _date(rec: EvalRecord) -> str:
+    return rec.created_at.strftime("%Y-%m-%d")
+
+
+def _ts(rec: EvalRecord) -> float:
+    return rec.created_at.timestamp()
+
+
+def metric_order(bench: BenchmarkSpec, names: Iterable[str]) -> list[str]:
+    """Primary first, then catalog order, then metrics the catalog does not define (sorted)."""
+    present = set(names)
+    known = [bench.primary_metric] + [m.name for m in bench.metrics if m.name != bench.primary_metric]
+    return [n for n in known if n in present] + sorted(present - set(known))
+
+
+def _direction(bench: BenchmarkSpec, metric: str) -> str:
+    spec = bench.metric(metric)
+    return spec.direction if spec is not None else "higher"
+
+
+def _group_sort_key(bench: BenchmarkSpec, metric: str | None, group: str, result: Any) -> tuple:
+    if metric is None:
+        return (0, 0.0, group)
+    mv = result.metrics.get(metric)
+    if mv is None or mv.value is None:
+        return (1, 0.0, group)
+    spec = bench.metric(metric)
+    if spec is not None and spec.direction == "target" and spec.target is not None:
+        lo, hi = spec.target
+        key = max(lo - mv.value, mv.value - hi, 0.0)
+    else:
+        key = sort_key(mv.value, _direction(bench, metric))
+    return (0, key, group)
+
+
+def breakdowns(bench: BenchmarkSpec, rec: EvalRecord) -> list[Breakdown]:
+    dims = [d for d in bench.strata if d in rec.stratified] + sorted(set(rec.stratified) - set(bench.strata))
+    out = []
+    for dim in dims:
+        groups = rec.stratified[dim]
+        seen: dict[str, None] = {}
+        for result in groups.values():
+            for name in result.metrics:
+                seen.setdefault(name, None)
+        cols = [bench.primary_metric] if bench.primary_metric in seen else []
+        cols += [n for n in seen if n != bench.primary_metric]
+        sort_metric = cols[0] if cols else None
+        ordered = sorted(groups.items(), key=lambda kv: _group_sort_key(bench, sort_metric, kv[0], kv[1]))
+        out.append(Breakdown(
+            dimension=dim, label=human_label(dim), metrics=cols, sort_metric=sort_metric,
+            groups=[Group(group=g, N=r.N, metrics={m: _cell(r.metrics[m]) for m in cols if m in r.metrics})
+                    for g, r in ordered],
+            withheld=rec.withheld.get(dim, 0),
+        ))
+    return out
+
+
+def _numbers(v: Any) -> list[float | None] | None:
+    if isinstance(v, list) and v and all(x is None or (isinstance(x, int | float) and not isinstance(x, bool))
+                                         for x in v):
+        return [None if x is None else float(x) for x in v]
+    return None
+
+
+def curves(details: dict[str, Any]) -> list[Curve]:
+    """Robustness curves from ``record.details``.
+
+    Convention: ``details.curves`` (or ``details.robustness.curves``) maps a probe name to
+    ``{levels: [...], <quantity>: [...], ...}`` where each quantity (e.g. ``stability``,
+    ``AUROC``) is a list of numbers (or null) as long as ``levels``. Anything else in
+    ``details`` is ignored here.
+    """
+    table = details.get("curves")
+    if not isinstance(table, dict):
+        rob = details.get("robustness")
+        table = rob.get("curves") if isinstance(rob, dict) else None
+    if not isinstance(table, dict):
+        return []
+    out = []
+    for probe in sorted(table):
+        spec = table[probe]
+        if not isinstance(spec, dict):
+            continue
+        levels = _numbers(spec.get("levels") or spec.get("severity") or spec.get("grid"))
+        if levels is None or any(x is None for x in levels):
+            continue
+        for quantity in sorted(k for k in spec if k not in {"levels", "severity", "grid"}):
+            values = _numbers(spec[quantity])
+            if values is not None and len(values) == len(levels):
+                out.append(Curve(probe=str(probe), quantity=str(quantity),
+                                 levels=[float(x) for x in levels if x is not None], values=values))
+    return out
+
+
+def _unranked(rec: EvalRecord, bench: BenchmarkSpec, reason: str) -> Unranked:
+    mv = rec.metrics.get(bench.primary_metric)
+    return Unranked(
+        model_id=rec.model.id, model_name=rec.model.name, eval_id=rec.eval_id, status=rec.status,
+        reason=reason, score=_cell(mv) if mv is not None and mv.value is not None else None,
+        dataset=rec.dataset.name or rec.dataset.id, evidence=rec.evidence, date=_date(rec),
+    )
+
+
+def _latest_per_model(recs: Sequence[EvalRecord]) -> list[EvalRecord]:
+    latest: dict[str, EvalRecord] = {}
+    for r in recs:
+        key = r.model.id.lower()
+        cur = latest.get(key)
+        if cur is None or (_ts(r), r.eval_id) > (_ts(cur), cur.eval_id):
+            latest[key] = r
+    return sorted(latest.values(), key=lambda r: (r.model.id.lower(), r.eval_id))
+
+
+def build_board(bench: BenchmarkSpec, recs: Sequence[EvalRecord]) -> BenchmarkBoard:
+    metric, direction = bench.primary_metric, bench.primary.direction
+    candidates: dict[str, list[EvalRecord]] = {}
+    listed_apart: list[tuple[EvalRecord, str]] = []
+    failed: list[EvalRecord] = []
+    for r in recs:
+        if r.status == "failed":
+            failed.append(r)
+        elif not r.rankable:
+            listed_apart.append((r, r.rankable_reason or "not rankable"))
+        elif r.metric_value(metric) is None:
+            mv = r.metrics.get(metric)
+            why = mv.reason if mv is not None and mv.reason else "no value"
+            listed_apart.append((r, f"{metric} is undefined: {why}"))
+        else:
+            candidates.setdefault(r.model.id.lower(), []).append(r)
+
+    def best_key(r: EvalRecord) -> tuple:
+        return (sort_key(r.metrics[metric].value, direction), -_ts(r), r.eval_id)  # type: ignore[arg-type]
+
+    best = {k: min(v, key=best_key) for k, v in candidates.items()}
+    ordered = sorted(best.values(), key=lambda r: (*best_key(r)[:2], r.model.id.lower(), r.eval_id))
+    entries = tie_groups(ordered, metric, direction=direction)
+    names: set[str] = set()
+    for r in ordered:
+        names.update(r.metrics)
+    order = metric_order(bench, names | {metric})
+    rows = []
+    for rec, e in zip(ordered, entries, strict=True):
+        rows.append(Row(
+            rank=e.rank, rank_label=e.label, tied=e.tied,
+            tie_method=e.comparison.method if e.comparison else None,  # type: ignore[arg-type]
+            p_better=e.comparison.p_better if e.comparison else None,
+            model_id=rec.model.id, model_name=rec.model.name, eval_id=rec.eval_id,
+            score=_cell(rec.metrics[metric]), dataset=rec.dataset.name or rec.dataset.id,
+            dataset_id=rec.dataset.id, evidence=rec.evidence, date=_date(rec),
+            created_at=rec.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"), source=rec.source, notes=rec.notes,
+            records=len(candidates[rec.model.id.lower()]),
+            metrics={m: _cell(rec.metrics[m]) for m in order if m in rec.metrics},
+            breakdowns=breakdowns(bench, rec), curves=curves(rec.details),
+        ))
+    apart_latest = _latest_per_model([r for r, _ in listed_apart])
+    reasons = {r.eval_id: why for r, why in listed_apart}
+    dirs = {m: _direction(bench, m) for m in order}
+    return BenchmarkBoard(
+        id=bench.id, anchor=slug(bench.id), name=bench.name, health_domain=bench.health_domain,
+        health_topic=bench.health_topic, ai_task=bench.ai_task, description=bench.description,
+        clinical_relevance=bench.clinical_relevance, primary_metric=metric,
+        direction=direction,  # type: ignore[arg-type]
+        metric_directions=dirs,  # type: ignore[arg-type]
+        rows=rows,
+        not_rankable=[_unranked(r, bench, reasons[r.eval_id]) for r in apart_latest],
+        failed=[_unranked(r, bench, r.error or "failed") for r in _latest_per_model(failed)],
+        evaluations=len(recs), last_updated=max((_date(r) for r in recs), default=None),
+    )
+
+
+def build(records: Sequence[EvalRecord], catalog: Catalog, *, skipped: Sequence[str] = ()) -> Leaderboard:
+    """The leaderboard of every catalog benchmark from already-validated records.
+
+    Records of benchmarks the catalog does not define are listed in ``skipped``.
+    """
+    by_bench: dict[str, list[EvalRecord]] = {}
+    extra_skipped: list[str] = []
+    for r in records:
+        if r.benchmark_id not in catalog.benchmarks:
+            extra_skipped.append(f"{r.eval_id}: benchmark_id: unknown benchmark {r.benchmark_id!r}")
+            continue
+        by_bench.setdefault(r.benchmark_id, []).append(r)
+    benches = sorted(catalog.benchmarks.values(), key=lambda b: (b.health_domain.lower(), b.id.lower()))
+    boards = []
+    anchors: set[str] = set(RESERVED_ANCHORS)
+    for b in benches:
+        board = build_board(b, by_bench.get(b.id, []))
+        anchor = board.anchor
+        while anchor in anchors:  # page names must be unique and not clash with the site's own files
+            anchor = f"{anchor}-bm"
+        anchors.add(anchor)
+        boards.append(board.model_copy(update={"anchor": anchor}))
+    domains: dict[str, list[str]] = {}
+    for b in boards:
+        domains.setdefault(b.health_domain, []).append(b.id)
+    used = [r for rs in by_bench.values() for r in rs]
+    models = {r.model.id.lower() for r in used if r.status == "completed"}
+    return Leaderboard(
+        last_updated=max((_date(r) for r in used), default=None),
+        stats=Stats(benchmarks=len(boards), models=len(models), evaluations=len(used)),
+        domains=[Domain(name=d, anchor=slug(d), benchmarks=ids) for d, ids in domains.items()],
+        benchmarks=boards,
+        skipped=[*skipped, *extra_skipped],
+    )

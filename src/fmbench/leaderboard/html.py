@@ -1,0 +1,100 @@
+"""Leaderboard -> a static HTML site: index, one page per benchmark, CSV and JSON.
+
+Plain files (open index.html from disk; no server, no CDN). jinja2 autoescaping escapes
+every string from a record; the SVG plots escape their own labels. CSS and the small
+table-sorting script are inlined into every page so that a hub can serve a single page,
+and are also written under ``assets/``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import jinja2
+from markupsafe import Markup
+
+from fmbench.leaderboard.build import slug
+from fmbench.leaderboard.jsonout import leaderboard_csv, render_json
+from fmbench.leaderboard.model import BenchmarkBoard, Leaderboard
+from fmbench.leaderboard.svg import bar_chart, forest_plot, line_chart
+from fmbench.leaderboard.text import ci_text, direction_sentence, domain_icon, num, rank_text, value_text
+
+MAX_CURVE_MODELS = 10
+TIE_WORDS = {"paired": "paired bootstrap difference CI contains 0", "ci": "95% CIs overlap",
+             "value": "inside the other's CI or equal values"}
+
+
+def _asset(name: str) -> str:
+    return (resources.files("fmbench.leaderboard") / "templates" / name).read_text(encoding="utf-8")
+
+
+@cache
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("fmbench.leaderboard", "templates"),
+        autoescape=True, keep_trailing_newline=True, trim_blocks=False, lstrip_blocks=False,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.globals.update(num=num, ci_text=ci_text, value_text=value_text, rank_text=rank_text,
+                       direction_sentence=direction_sentence, domain_icon=domain_icon, tie_words=TIE_WORDS,
+                       css=Markup(_asset("leaderboard.css")), js=Markup(_asset("sortable.js")))
+    return env
+
+
+def render_html_index(lb: Leaderboard, *, base_url: str = "") -> str:
+    """The index page: stats, navigation by domain, each benchmark's ranked table."""
+    boards = {b.id: b for b in lb.benchmarks}
+    return _env().get_template("index.html").render(
+        lb=lb, boards=boards, base_url=base_url, page_title=lb.title)
+
+
+def _metric_cols(b: BenchmarkBoard) -> list[str]:
+    cols: list[str] = []
+    for r in b.rows:
+        cols += [m for m in r.metrics if m not in cols]
+    order = list(b.metric_directions)
+    return sorted(cols, key=lambda m: (order.index(m) if m in order else len(order), m))
+
+
+def _curve_charts(b: BenchmarkBoard) -> list[tuple[str, Markup]]:
+    keys: list[tuple[str, str]] = []
+    for r in b.rows[:MAX_CURVE_MODELS]:
+        keys += [(c.probe, c.quantity) for c in r.curves if (c.probe, c.quantity) not in keys]
+    out = []
+    for probe, quantity in sorted(keys):
+        series = [(r.model_name, c.levels, c.values) for r in b.rows[:MAX_CURVE_MODELS]
+                  for c in r.curves if (c.probe, c.quantity) == (probe, quantity)]
+        out.append((f"{quantity} under {probe}", line_chart(series, xlabel=f"{probe} severity", ylabel=quantity)))
+    return out
+
+
+def render_html_benchmark(lb: Leaderboard, benchmark_id: str, *, base_url: str = "") -> str:
+    """One benchmark's page: ranked table, forest plot, full metrics, breakdowns, curves."""
+    b = lb.benchmark(benchmark_id)
+    forest = forest_plot([(r.model_name, r.score.value, r.score.ci) for r in b.rows  # type: ignore[misc]
+                          if r.score.value is not None], metric=b.primary_metric, direction=b.direction)
+    breakdowns = []
+    for r in b.rows:
+        for bd in r.breakdowns:
+            chart = Markup("")
+            if bd.sort_metric:
+                chart = bar_chart([(g.group, g.metrics[bd.sort_metric].value if bd.sort_metric in g.metrics
+                                    else None, g.N) for g in bd.groups], metric=bd.sort_metric)
+            breakdowns.append((r, bd, chart))
+    return _env().get_template("benchmark.html").render(
+        lb=lb, b=b, base_url=base_url, page_title=f"{b.name} · {lb.title}", forest=forest,
+        metric_cols=_metric_cols(b), breakdowns=breakdowns, curve_charts=_curve_charts(b),
+        domain_anchor=slug(b.health_domain))
+
+
+def render_html_site(lb: Leaderboard) -> dict[str, str | bytes]:
+    """Relative file name -> content for the whole static site."""
+    files: dict[str, str | bytes] = {"index.html": render_html_index(lb)}
+    for b in lb.benchmarks:
+        files[f"{b.anchor}.html"] = render_html_benchmark(lb, b.id)
+        files[f"{b.anchor}.csv"] = leaderboard_csv(lb, b.id)
+    files["leaderboard.json"] = render_json(lb)
+    files["assets/leaderboard.css"] = _asset("leaderboard.css")
+    files["assets/sortable.js"] = _asset("sortable.js")
+    return files

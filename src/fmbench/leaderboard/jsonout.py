@@ -1,0 +1,55 @@
+"""Leaderboard -> JSON (with its JSON Schema) and per-benchmark CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from fmbench.leaderboard.model import Leaderboard
+
+SCHEMA_ID = "https://fmbench.example/schemas/leaderboard.schema.json"
+
+
+def render_json(lb: Leaderboard) -> str:
+    """The leaderboard as JSON: sorted keys, two-space indent, newline at the end."""
+    return json.dumps(lb.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False,
+                      allow_nan=False) + "\n"
+
+
+def leaderboard_json_schema() -> str:
+    """The published JSON Schema (schemas/leaderboard.schema.json), generated from the model."""
+    schema = Leaderboard.model_json_schema(mode="serialization")
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def leaderboard_csv(lb: Leaderboard, benchmark_id: str) -> str:
+    """One benchmark's ranked rows with every metric (value and CI bounds) as CSV."""
+    board = lb.benchmark(benchmark_id)
+    metrics: list[str] = []
+    for r in board.rows:
+        metrics += [m for m in r.metrics if m not in metrics]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    header = ["rank", "rank_label", "model_id", "model_name", "eval_id", "dataset", "evidence", "date"]
+    for m in metrics:
+        header += [m, f"{m}_ci_low", f"{m}_ci_high"]
+    w.writerow(header)
+    for r in board.rows:
+        row: list[object] = [r.rank, r.rank_label, r.model_id, r.model_name, r.eval_id, r.dataset,
+                             r.evidence, r.date]
+        for m in metrics:
+            c = r.metrics.get(m)
+            row += ["" if c is None or c.value is None else repr(c.value),
+                    "" if c is None or c.ci is None else repr(c.ci[0]),
+                    "" if c is None or c.ci is None else repr(c.ci[1])]
+        w.writerow([_csv_safe(x) if 2 <= i <= 5 else x for i, x in enumerate(row)])
+    return buf.getvalue()
+
+
+def _csv_safe(x: object) -> object:
+    """Neutralise spreadsheet formula injection in strings from records."""
+    if isinstance(x, str) and x[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + x
+    return x

@@ -1,0 +1,66 @@
+"""Formatting and escaping shared by the renderers."""
+
+from __future__ import annotations
+
+import re
+
+from fmbench.leaderboard.model import Cell
+
+DASH = "–"
+MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+DOMAIN_ICONS = {"genomics": "🧬", "neurology": "🧠", "cross-domain": "🌐"}
+
+_MD_ESCAPES = {
+    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "|": "&#124;", "{": "&#123;", "}": "&#125;",
+    "\\": "\\\\", "`": "\\`", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]",
+    "\n": " ", "\r": " ", "\t": " ",
+}
+_MD_TABLE = str.maketrans(_MD_ESCAPES)
+_SAFE_ID = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def md(text: object) -> str:
+    """Escape any string for Markdown inline text, table cells and admonition titles.
+
+    HTML metacharacters become entities (so ``<script>`` shows as text), ``|`` becomes
+    ``&#124;`` (so it cannot split a table cell), Markdown punctuation is backslash-escaped,
+    and line breaks become spaces (so a cell stays on its row).
+    """
+    return str(text).translate(_MD_TABLE)
+
+
+def code(text: object) -> str:
+    """A code span for ids (``[A-Za-z0-9._-]``); anything else is escaped as plain text."""
+    t = str(text)
+    return f"`{t}`" if _SAFE_ID.fullmatch(t) else md(t)
+
+
+def num(v: float | None, digits: int = 4) -> str:
+    return DASH if v is None else f"{v:.{digits}f}"
+
+
+def ci_text(cell: Cell | None, digits: int = 4) -> str:
+    if cell is None or cell.ci is None:
+        return DASH
+    return f"[{cell.ci[0]:.{digits}f}, {cell.ci[1]:.{digits}f}]"
+
+
+def value_text(cell: Cell | None, digits: int = 4) -> str:
+    if cell is None:
+        return DASH
+    return num(cell.value, digits)
+
+
+def rank_text(rank: int, label: str) -> str:
+    medal = MEDALS.get(rank)
+    return f"{medal} {label}" if medal else label
+
+
+def direction_sentence(direction: str) -> str:
+    return {"higher": "Higher is better.", "lower": "Lower is better."}.get(direction, "Closest to the target band is best.")
+
+
+def domain_icon(name: str) -> str:
+    from fmbench.leaderboard.build import slug
+
+    return DOMAIN_ICONS.get(slug(name), "")
