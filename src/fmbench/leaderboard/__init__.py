@@ -12,6 +12,7 @@ the evaluation stack. Public API (stable; the hub imports these names)::
 from fmbench.leaderboard.build import build
 from fmbench.leaderboard.collect import CollectResult, collect
 from fmbench.leaderboard.html import (
+    SiteLinks,
     render_html_benchmark,
     render_html_index,
     render_html_site,
@@ -23,6 +24,7 @@ from fmbench.leaderboard.model import Leaderboard
 __all__ = [
     "CollectResult",
     "Leaderboard",
+    "SiteLinks",
     "build",
     "collect",
     "leaderboard_csv",

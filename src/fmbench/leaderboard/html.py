@@ -8,6 +8,7 @@ and are also written under ``assets/``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -23,6 +24,26 @@ from fmbench.leaderboard.text import ci_text, direction_sentence, domain_icon, n
 MAX_CURVE_MODELS = 10
 TIE_WORDS = {"paired": "paired bootstrap difference CI contains 0", "ci": "95% CIs overlap",
              "value": "inside the other's CI or equal values"}
+
+
+@dataclass(frozen=True)
+class SiteLinks:
+    """Where pages link to, relative to ``base_url``; ``{id}`` and ``{anchor}`` are filled in.
+
+    The defaults fit the static site; a server can pass e.g.
+    ``SiteLinks(index="", benchmark="benchmarks/{id}", csv="benchmarks/{id}.csv", json="api/leaderboards")``.
+    """
+
+    index: str = "index.html"
+    benchmark: str = "{anchor}.html"
+    csv: str = "{anchor}.csv"
+    json: str = "leaderboard.json"
+
+    def resolve(self, base_url: str) -> dict:
+        def href(template: str):  # noqa: ANN202
+            return lambda b: base_url + template.format(id=b.id, anchor=b.anchor)
+        return {"index": base_url + self.index, "json": base_url + self.json,
+                "benchmark": href(self.benchmark), "csv": href(self.csv)}
 
 
 def _asset(name: str) -> str:
@@ -42,11 +63,11 @@ def _env() -> jinja2.Environment:
     return env
 
 
-def render_html_index(lb: Leaderboard, *, base_url: str = "") -> str:
+def render_html_index(lb: Leaderboard, *, base_url: str = "", links: SiteLinks | None = None) -> str:
     """The index page: stats, navigation by domain, each benchmark's ranked table."""
     boards = {b.id: b for b in lb.benchmarks}
     return _env().get_template("index.html").render(
-        lb=lb, boards=boards, base_url=base_url, page_title=lb.title)
+        lb=lb, boards=boards, link=(links or SiteLinks()).resolve(base_url), page_title=lb.title)
 
 
 def _metric_cols(b: BenchmarkBoard) -> list[str]:
@@ -69,7 +90,8 @@ def _curve_charts(b: BenchmarkBoard) -> list[tuple[str, Markup]]:
     return out
 
 
-def render_html_benchmark(lb: Leaderboard, benchmark_id: str, *, base_url: str = "") -> str:
+def render_html_benchmark(lb: Leaderboard, benchmark_id: str, *, base_url: str = "",
+                          links: SiteLinks | None = None) -> str:
     """One benchmark's page: ranked table, forest plot, full metrics, breakdowns, curves."""
     b = lb.benchmark(benchmark_id)
     forest = forest_plot([(r.model_name, r.score.value, r.score.ci) for r in b.rows  # type: ignore[misc]
@@ -83,7 +105,7 @@ def render_html_benchmark(lb: Leaderboard, benchmark_id: str, *, base_url: str =
                                     else None, g.N) for g in bd.groups], metric=bd.sort_metric)
             breakdowns.append((r, bd, chart))
     return _env().get_template("benchmark.html").render(
-        lb=lb, b=b, base_url=base_url, page_title=f"{b.name} · {lb.title}", forest=forest,
+        lb=lb, b=b, link=(links or SiteLinks()).resolve(base_url), page_title=f"{b.name} · {lb.title}", forest=forest,
         metric_cols=_metric_cols(b), breakdowns=breakdowns, curve_charts=_curve_charts(b),
         domain_anchor=slug(b.health_domain))
 

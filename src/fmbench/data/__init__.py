@@ -1,0 +1,1 @@
+"""Datasets: generators, loaders, digests and the on-disk data directory."""

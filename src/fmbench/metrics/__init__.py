@@ -1,0 +1,1 @@
+"""Metrics: point estimates (scikit-learn where it has them) and vectorised bootstrap CIs."""

@@ -1,0 +1,129 @@
+"""Overall and per-subgroup metrics with bootstrap CIs, in one pass over the replicates.
+
+Works for any data object with ``subset(mask)`` and ``__len__``-like ``n`` and any metric with
+``point(data) -> (value, reason)`` and ``batch(data, W) -> values``: classification, regression
+and report metrics share it. Groups below ``min_group_size`` are withheld and counted
+(small-cell suppression). Per metric: worst group and largest gap, in the metric's direction.
+Subgroup CIs come from the same replicates restricted to the group's rows, so they stay
+paired across models too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from fmbench.metrics.bootstrap import BootstrapScheme, percentile_ci, resample_counts
+from fmbench.records.schema import GroupResult, MetricValue, SubgroupSummary, WorstGroup
+
+
+class GroupableData(Protocol):
+    def subset(self, mask: np.ndarray) -> Any: ...
+
+
+class BatchMetric(Protocol):
+    name: str
+
+    def point(self, data: Any) -> tuple[float, str | None]: ...
+
+    def batch(self, data: Any, W: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass
+class GroupedResult:
+    metrics: dict[str, MetricValue]
+    stratified: dict[str, dict[str, GroupResult]]
+    withheld: dict[str, int]
+    subgroups: dict[str, SubgroupSummary]
+    replicates: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def _value(point: float, reason: str | None, reps: np.ndarray | None, n: int, confidence: float,
+           *, with_n: bool = True) -> MetricValue:
+    if not np.isfinite(point):
+        return MetricValue(value=None, n=n if with_n else None, reason=reason or "undefined")
+    ci, ci_reason = (None, None) if reps is None else percentile_ci(reps, confidence)
+    return MetricValue(value=float(point), ci=ci, n=n if with_n else None, reason=ci_reason)
+
+
+def evaluate_grouped(
+    data: Any,
+    n: int,
+    metrics: Sequence[BatchMetric],
+    *,
+    strata: Mapping[str, np.ndarray] | None = None,
+    scheme: BootstrapScheme | None = None,
+    clusters: np.ndarray | None = None,
+    min_group_size: int = 10,
+    directions: Mapping[str, str] | None = None,
+) -> GroupedResult:
+    strata = strata or {}
+    directions = directions or {}
+    groups: list[tuple[str, str, np.ndarray, Any]] = []
+    withheld: dict[str, int] = {}
+    for dim, labels in strata.items():
+        labels = np.asarray(labels, dtype=object)
+        present = ~np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in labels])
+        for g in sorted({str(v) for v in labels[present]}):
+            mask = present & (labels.astype(str) == g)
+            if mask.sum() < min_group_size:
+                withheld[dim] = withheld.get(dim, 0) + 1
+                continue
+            groups.append((dim, g, mask, data.subset(mask)))
+
+    points = {m.name: m.point(data) for m in metrics}
+    group_points = {(dim, g, m.name): m.point(sub) for dim, g, _, sub in groups for m in metrics}
+
+    reps: dict[Any, list[np.ndarray]] = {}
+    if scheme is not None and n > 0:
+        for W in resample_counts(n, n_boot=scheme.n_boot, seed=scheme.seed, clusters=clusters):
+            for m in metrics:
+                if np.isfinite(points[m.name][0]):
+                    reps.setdefault(m.name, []).append(m.batch(data, W))
+            for dim, g, mask, sub in groups:
+                Wg = W[:, mask]
+                for m in metrics:
+                    if np.isfinite(group_points[(dim, g, m.name)][0]):
+                        reps.setdefault((dim, g, m.name), []).append(m.batch(sub, Wg))
+    rep = {k: np.concatenate(v) for k, v in reps.items()}
+    conf = scheme.confidence if scheme else 0.95
+
+    overall = {m.name: _value(*points[m.name], rep.get(m.name), n, conf) for m in metrics}
+    stratified: dict[str, dict[str, GroupResult]] = {}
+    for dim, g, mask, _sub in groups:
+        stratified.setdefault(dim, {})[g] = GroupResult(
+            N=int(mask.sum()),
+            metrics={m.name: _value(*group_points[(dim, g, m.name)], rep.get((dim, g, m.name)),
+                                    int(mask.sum()), conf, with_n=False) for m in metrics},
+        )
+    summaries = {m.name: summarize_subgroups(stratified, m.name, directions.get(m.name, "higher"))
+                 for m in metrics}
+    summaries = {k: v for k, v in summaries.items() if v is not None}
+    return GroupedResult(overall, stratified, withheld, summaries,
+                         {m.name: rep[m.name] for m in metrics if m.name in rep})
+
+
+def summarize_subgroups(stratified: Mapping[str, Mapping[str, GroupResult]], metric: str,
+                        direction: str) -> SubgroupSummary | None:
+    """Worst group over all dimensions and the largest within-dimension gap."""
+    worst: WorstGroup | None = None
+    best_gap, gap_dim = None, None
+    sign = -1.0 if direction == "lower" else 1.0
+    for dim in sorted(stratified):
+        vals = [(g, r.metrics[metric].value) for g, r in sorted(stratified[dim].items())
+                if metric in r.metrics and r.metrics[metric].value is not None]
+        if not vals:
+            continue
+        g_worst, v_worst = min(vals, key=lambda gv: sign * gv[1])
+        if worst is None or sign * v_worst < sign * worst.value:
+            worst = WorstGroup(dimension=dim, group=g_worst, value=v_worst)
+        if len(vals) >= 2:
+            gap = max(v for _, v in vals) - min(v for _, v in vals)
+            if best_gap is None or gap > best_gap:
+                best_gap, gap_dim = gap, dim
+    if worst is None:
+        return None
+    return SubgroupSummary(worst=worst, max_gap=best_gap, max_gap_dimension=gap_dim)

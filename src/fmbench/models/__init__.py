@@ -1,0 +1,1 @@
+"""Models: configs, the protocols a model offers, built-in baselines and adapters."""

@@ -1,0 +1,1 @@
+"""Adapters for foundation models; each module registers a type in MODEL_TYPES."""

@@ -1,0 +1,1 @@
+"""Built-in baselines; each module registers its classes in BASELINES."""

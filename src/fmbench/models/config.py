@@ -1,0 +1,68 @@
+"""Model config YAML: how to load a model to run it.
+
+``type: builtin`` names a baseline, ``python_class`` an import path; adapter types (added by
+``fmbench.models.adapters``) take their own extra fields, which the adapter validates.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from fmbench.catalog.schema import ID_PATTERN
+from fmbench.errors import ConfigError
+from fmbench.records.digest import canonical_json, sha256_hex
+from fmbench.yamlio import read_yaml
+
+
+class ModelConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    model_id: str = Field(pattern=ID_PATTERN, description="Id the model gets in eval records.")
+    name: str | None = Field(None, description="Display name (defaults to model_id).")
+    type: str = Field("builtin", description="builtin | python_class | an adapter type.")
+    baseline: str | None = Field(None, description="Built-in baseline name (type builtin; defaults to model_id).")
+    import_path: str | None = Field(None, description="'package.module:Class' (type python_class).")
+    init_kwargs: dict[str, Any] = Field(default_factory=dict, description="Keyword arguments for the constructor.")
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.model_id
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """Adapter-specific fields (everything not declared above)."""
+        return dict(self.model_extra or {})
+
+    def digest(self) -> str:
+        return "sha256:" + sha256_hex(canonical_json(self.model_dump(mode="json")))
+
+
+def parse_model_config(data: Any, *, source: str) -> ModelConfig:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping with model_id and type")
+    try:
+        return ModelConfig.model_validate(data)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        loc = ".".join(str(p) for p in e["loc"]) or "(root)"
+        raise ConfigError(f"{source}: {loc}: {e['msg']}") from None
+
+
+def resolve_model_config(spec: str | Path, catalog: Any = None) -> tuple[ModelConfig, str]:
+    """A path to a YAML file, or the id of a catalog model card that carries a config."""
+    path = Path(spec)
+    if path.suffix in {".yaml", ".yml"} or path.exists():
+        source = str(path)
+        return parse_model_config(read_yaml(path), source=source), source
+    if catalog is not None and str(spec) in catalog.models and catalog.models[str(spec)].config:
+        card = catalog.models[str(spec)]
+        cfg = {"name": card.name, **card.config}
+        return parse_model_config(cfg, source=f"model card {card.id}"), f"model card {card.id}"
+    runnable = sorted(m.id for m in (catalog.models.values() if catalog else []) if m.config)
+    raise ConfigError(
+        f"--model {spec}: not a model config file and not a built-in model id "
+        f"(built-in: {', '.join(runnable)}); pass a YAML path"
+    )

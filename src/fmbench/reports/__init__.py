@@ -1,0 +1,1 @@
+"""Per-run reports (Markdown and self-contained HTML) and their plots."""

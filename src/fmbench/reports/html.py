@@ -1,0 +1,51 @@
+"""report.html: a self-contained page with a forest plot of per-subgroup metrics and CIs."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import jinja2
+
+from fmbench.catalog.schema import BenchmarkSpec, human_label
+from fmbench.records.schema import EvalRecord, format_time
+from fmbench.reports.plots import ForestRow, curves_svg, forest_plot_svg
+from fmbench.reports.tables import metric_rows, stratum_tables, subgroup_rows
+
+
+@lru_cache(maxsize=1)
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("fmbench.reports", "templates"),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        keep_trailing_newline=True,
+    )
+
+
+def forest_rows(record: EvalRecord, metric: str) -> list[ForestRow]:
+    rows = []
+    overall = record.metrics.get(metric)
+    if overall is not None and overall.value is not None:
+        rows.append(ForestRow("Overall", overall.value, *(overall.ci or (None, None))))
+    for dim, groups in record.stratified.items():
+        for g, res in groups.items():
+            mv = res.metrics.get(metric)
+            if mv is not None and mv.value is not None:
+                rows.append(ForestRow(f"{human_label(dim)}: {g} (N={res.N})", mv.value, *(mv.ci or (None, None))))
+    return rows
+
+
+def render_report_html(record: EvalRecord, bench: BenchmarkSpec) -> str:
+    rows = forest_rows(record, bench.primary_metric)
+    chance = 0.5 if bench.primary_metric == "AUROC" else None
+    forest = forest_plot_svg(rows, xlabel=bench.primary_metric, reference=chance) if len(rows) > 1 else None
+    curves = [
+        {"title": c.get("title", ""),
+         "svg": curves_svg(c["series"], xlabel=c.get("x_label", ""), ylabel=c.get("y_label", ""))}
+        for c in record.details.get("curves", [])
+    ]
+    return _env().get_template("report.html.j2").render(
+        record=record, bench=bench, created=format_time(record.created_at),
+        metric_rows=metric_rows(record, bench), subgroup_rows=subgroup_rows(record),
+        strata=stratum_tables(record, bench), tables=record.details.get("tables", []),
+        forest=forest, curves=curves,
+    )

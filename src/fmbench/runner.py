@@ -1,0 +1,117 @@
+"""``fmbench run``: suite + model → eval record + reports, written all-or-nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fmbench.catalog.registry import Catalog, load_catalog
+from fmbench.data.store import load_dataset
+from fmbench.errors import ConfigError
+from fmbench.models.config import ModelConfig, resolve_model_config
+from fmbench.models.factory import build_model
+from fmbench.records.io import finalize, record_to_yaml, write_outputs
+from fmbench.records.provenance import peak_rss_mb, provenance
+from fmbench.records.schema import DatasetRef, EvalRecord, ModelRef, utc_now
+from fmbench.tasks.base import PROTOCOLS, RunContext, TaskResult
+
+
+@dataclass
+class RunOutcome:
+    record: EvalRecord
+    out_dir: Path
+    files: list[Path]
+
+
+def make_eval_id(suite_id: str, model_id: str, created: str, salt: str) -> str:
+    stamp = created.replace("-", "").replace(":", "")
+    short = hashlib.sha256(f"{suite_id}|{model_id}|{created}|{salt}".encode()).hexdigest()[:6]
+    return f"{suite_id}.{model_id}.{stamp}.{short}"
+
+
+def prepare_context(catalog: Catalog, suite_id: str, config: ModelConfig, *, data_dir: str | Path | None,
+                    seed: int | None, options: dict[str, Any] | None = None, dataset=None) -> RunContext:  # noqa: ANN001
+    suite = catalog.suite(suite_id)
+    benchmark = catalog.benchmark(suite.benchmark_id)
+    if dataset is None:
+        dataset = load_dataset(catalog.dataset(suite.dataset_id), data_dir)
+    dataset.check(required_metadata=suite.required_metadata, label_column=suite.label_column)
+    ctx = RunContext(
+        suite=suite, benchmark=benchmark, dataset=dataset, model_config=config,
+        new_model=lambda: build_model(config),
+        seed_split=suite.split.seed if seed is None else seed,
+        seed_bootstrap=suite.bootstrap.seed if seed is None else seed,
+        options=dict(options or {}),
+    )
+    return ctx
+
+
+def record_from_result(ctx: RunContext, result: TaskResult, *, wall_s: float, seed: int | None,
+                       status_note: str | None = None) -> EvalRecord:
+    created = utc_now()
+    created_s = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    n = max(result.n_eval, 1)
+    inference = result.timings.get("inference_s")
+    record = EvalRecord(
+        eval_id=make_eval_id(ctx.suite.id, ctx.model_id, created_s, ctx.dataset.digest + ctx.model_config.digest()),
+        benchmark_id=ctx.benchmark.id,
+        suite_id=ctx.suite.id,
+        model=ModelRef(id=ctx.model_id, name=ctx.model_config.display_name, config_digest=ctx.model_config.digest()),
+        dataset=DatasetRef(id=ctx.dataset.id, name=ctx.dataset.name, digest=ctx.dataset.digest or None,
+                           n=result.n_eval, split=result.split),
+        status="completed", evidence="run", created_at=created,
+        metrics=result.metrics, stratified=result.stratified, withheld=result.withheld,
+        subgroups=result.subgroups, bootstrap=result.bootstrap,
+        rankable=result.rankable, rankable_reason=result.rankable_reason,
+        details=result.details,
+        resources={
+            "wall_s": round(wall_s, 3),
+            **{k: round(v, 3) for k, v in result.timings.items()},
+            "per_sample_ms": round(1000 * inference / n, 4) if inference is not None else None,
+            "peak_rss_mb": peak_rss_mb(),
+        },
+        provenance=provenance(seed if seed is not None else ctx.seed_split, protocol=ctx.suite.protocol,
+                              split_seed=ctx.seed_split, bootstrap_seed=ctx.seed_bootstrap),
+        notes=status_note,
+    )
+    return finalize(record)
+
+
+def evaluate_context(ctx: RunContext) -> tuple[TaskResult, float]:
+    protocol = PROTOCOLS.get(ctx.suite.protocol)()
+    problems = protocol.check_compatible(ctx)
+    if problems:
+        raise ConfigError(f"suite {ctx.suite.id} cannot run model {ctx.model_id!r}: {'; '.join(problems)}")
+    t0 = time.perf_counter()
+    result = protocol.evaluate(ctx)
+    return result, time.perf_counter() - t0
+
+
+def render_outputs(record: EvalRecord, catalog: Catalog) -> dict[str, str]:
+    from fmbench.reports.html import render_report_html
+    from fmbench.reports.markdown import render_report_md
+
+    bench = catalog.benchmark(record.benchmark_id)
+    return {
+        "eval.yaml": record_to_yaml(record),
+        "report.md": render_report_md(record, bench),
+        "report.html": render_report_html(record, bench),
+    }
+
+
+def run_suite(suite_id: str, model: str | Path, out_dir: str | Path, *, catalog_dirs: Iterable[Path] = (),
+              data_dir: str | Path | None = None, seed: int | None = None,
+              options: dict[str, Any] | None = None, catalog: Catalog | None = None) -> RunOutcome:
+    """Run one suite on one model; nothing is written unless everything succeeded."""
+    catalog = catalog or load_catalog(catalog_dirs)
+    suite = catalog.suite(suite_id)
+    config, _ = resolve_model_config(model, catalog)
+    ctx = prepare_context(catalog, suite.id, config, data_dir=data_dir, seed=seed, options=options)
+    result, wall = evaluate_context(ctx)
+    record = record_from_result(ctx, result, wall_s=wall, seed=seed)
+    files = write_outputs(out_dir, render_outputs(record, catalog))
+    return RunOutcome(record=record, out_dir=Path(out_dir), files=files)

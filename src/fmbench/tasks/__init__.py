@@ -1,0 +1,1 @@
+"""Evaluation protocols, one module each; each registers itself in PROTOCOLS."""

@@ -1,0 +1,155 @@
+"""The protocol template: what every evaluation protocol receives and returns.
+
+The runner loads the suite, dataset and model, checks compatibility, times the work and
+writes the record; a protocol only turns (model, dataset, suite) into metrics. Model calls go
+through ``call_model`` so that anything a user's model raises becomes one clear ModelError.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from fmbench.catalog.schema import BenchmarkSpec, SuiteSpec
+from fmbench.data.dataset import Dataset
+from fmbench.errors import FmbenchError, ModelError
+from fmbench.metrics.bootstrap import BootstrapScheme, cluster_codes, scheme_digest
+from fmbench.metrics.grouped import GroupedResult
+from fmbench.models.config import ModelConfig
+from fmbench.records.schema import BootstrapInfo, GroupResult, MetricValue, SubgroupSummary, encode_replicates
+from fmbench.registry import Registry
+
+PROTOCOLS: Registry[type[Protocol]] = Registry("protocol", discover="fmbench.tasks")
+
+
+@dataclass
+class RunContext:
+    suite: SuiteSpec
+    benchmark: BenchmarkSpec
+    dataset: Dataset
+    model_config: ModelConfig
+    new_model: Callable[[], Any]
+    seed_split: int
+    seed_bootstrap: int
+    options: dict[str, Any] = field(default_factory=dict)
+    progress: Any = None
+    _model: Any = None
+
+    @property
+    def model(self) -> Any:
+        """The model instance (built once; protocols that refit per fold call new_model)."""
+        if self._model is None:
+            self._model = self.new_model()
+        return self._model
+
+    @property
+    def model_id(self) -> str:
+        return self.model_config.model_id
+
+    def scheme(self) -> BootstrapScheme:
+        b = self.suite.bootstrap
+        return BootstrapScheme(n_boot=b.n_boot, seed=self.seed_bootstrap, cluster_column=b.cluster_column,
+                               confidence=b.confidence)
+
+    def strata_columns(self) -> list[str]:
+        return list(self.suite.strata if self.suite.strata is not None else self.benchmark.strata)
+
+    def directions(self) -> dict[str, str]:
+        return {m.name: m.direction for m in self.benchmark.metrics}
+
+
+@dataclass
+class TaskResult:
+    metrics: dict[str, MetricValue]
+    n_eval: int
+    split: str
+    stratified: dict[str, dict[str, GroupResult]] = field(default_factory=dict)
+    withheld: dict[str, int] = field(default_factory=dict)
+    subgroups: dict[str, SubgroupSummary] = field(default_factory=dict)
+    bootstrap: BootstrapInfo | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    rankable: bool = True
+    rankable_reason: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Protocol(ABC):
+    """One way of evaluating a model (classification, generation, reconstruction, …)."""
+
+    name: ClassVar[str]
+
+    def check_compatible(self, ctx: RunContext) -> list[str]:
+        """Problems that make this (suite, dataset, model) combination impossible, before compute."""
+        return []
+
+    @abstractmethod
+    def evaluate(self, ctx: RunContext) -> TaskResult: ...
+
+
+def call_model(ctx: RunContext, model: Any, method: str, *args: Any) -> Any:
+    """Call a model method; a missing method or any exception becomes a ModelError."""
+    fn = getattr(model, method, None)
+    if fn is None:
+        raise ModelError(f"model {ctx.model_id!r} has no method {method}(); this suite's protocol needs it")
+    try:
+        return fn(*args)
+    except FmbenchError:
+        raise
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - user code may raise anything
+        msg = " ".join(str(exc).split()) or "(no message)"
+        raise ModelError(f"model {ctx.model_id!r} raised {type(exc).__name__} in {method}(): {msg}") from None
+
+
+AGE_BINS = (0, 20, 40, 60, 80, 100, 200)
+
+
+def derive_strata(meta: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
+    """Stratum labels per requested column present in the metadata; age binned to age_group."""
+    out: dict[str, np.ndarray] = {}
+    for col in columns:
+        if col in meta.columns:
+            out[col] = meta[col].astype(object).where(meta[col].notna(), None).to_numpy()
+        elif col == "age_group" and "age" in meta.columns:
+            out[col] = age_groups(meta["age"].to_numpy(dtype=float))
+    return out
+
+
+def age_groups(age: np.ndarray) -> np.ndarray:
+    labels = np.array([f"age_{lo}-{hi}" for lo, hi in zip(AGE_BINS[:-1], AGE_BINS[1:], strict=True)], dtype=object)
+    idx = np.clip(np.searchsorted(AGE_BINS, age, side="right") - 1, 0, len(labels) - 1)
+    out = labels[idx]
+    out[~np.isfinite(age)] = None
+    return out
+
+
+def bootstrap_info(ctx: RunContext, grouped: GroupedResult, *, row_ids, clusters: np.ndarray | None,  # noqa: ANN001
+                   primary: str) -> BootstrapInfo:
+    scheme = ctx.scheme()
+    reps = grouped.replicates.get(primary)
+    return BootstrapInfo(
+        scheme=scheme_digest(scheme, dataset_digest=ctx.dataset.digest, row_ids=row_ids, clusters=clusters),
+        B=scheme.n_boot, seed=scheme.seed, cluster=scheme.cluster_column, confidence=scheme.confidence,
+        replicates={primary: encode_replicates(reps)} if reps is not None else {},
+    )
+
+
+def clusters_for(meta: pd.DataFrame, column: str | None) -> np.ndarray | None:
+    if column is None:
+        return None
+    if column not in meta.columns:
+        from fmbench.errors import DataError
+
+        raise DataError(f"the suite resamples by {column!r} but the metadata has no such column")
+    return cluster_codes(meta[column].to_numpy())
+
+
+def task_result_from_grouped(grouped: GroupedResult, **kw: Any) -> TaskResult:
+    return TaskResult(metrics=grouped.metrics, stratified=grouped.stratified, withheld=grouped.withheld,
+                      subgroups=grouped.subgroups, **kw)

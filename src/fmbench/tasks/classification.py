@@ -1,0 +1,147 @@
+"""Supervised classification: split or CV, fit, predict probabilities, score with CIs."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from fmbench.errors import ConfigError, DataError
+from fmbench.metrics.classification import CLASSIFICATION_METRICS, ClassificationData
+from fmbench.metrics.grouped import evaluate_grouped
+from fmbench.models.checks import check_probabilities
+from fmbench.tasks.base import (
+    PROTOCOLS,
+    Protocol,
+    RunContext,
+    TaskResult,
+    bootstrap_info,
+    call_model,
+    clusters_for,
+    derive_strata,
+    task_result_from_grouped,
+)
+from fmbench.tasks.splits import holdout_split, kfold_splits, predefined_split
+
+
+def encode_labels(ctx: RunContext) -> tuple[np.ndarray, list[str], int]:
+    """Labels as codes 0..K-1 over the sorted class names, and the positive class's code."""
+    ds, suite = ctx.dataset, ctx.suite
+    raw = ds.y if ds.y is not None else ds.meta[suite.label_column].to_numpy() if suite.label_column else None
+    if raw is None:
+        raise DataError(f"dataset {ds.id} has no labels and the suite names no label_column")
+    raw = np.asarray(raw).astype(str)
+    classes = sorted({str(v) for v in raw})
+    if len(classes) < 2:
+        raise DataError(f"dataset {ds.id}: labels hold a single class {classes}; classification needs two or more")
+    codes = np.searchsorted(np.array(classes), raw)
+    positive = 1
+    if suite.positive_class is not None:
+        if suite.positive_class not in classes:
+            raise ConfigError(
+                f"suite {suite.id}: positive_class {suite.positive_class!r} is not among the labels {classes}"
+            )
+        positive = classes.index(suite.positive_class)
+    return codes, classes, positive
+
+
+class SupervisedPredictions:
+    """Fit/predict under the suite's split; returns out-of-sample probabilities and rows."""
+
+    def __init__(self, ctx: RunContext, X, y: np.ndarray, n_classes: int) -> None:  # noqa: ANN001
+        self.ctx, self.X, self.y, self.K = ctx, X, y, n_classes
+        self.fit_s = 0.0
+        self.infer_s = 0.0
+
+    def _fit_predict(self, model, train: np.ndarray, test: np.ndarray) -> np.ndarray:  # noqa: ANN001
+        if len(train) and hasattr(model, "fit"):
+            t = time.perf_counter()
+            call_model(self.ctx, model, "fit", self.X[train], self.y[train])
+            self.fit_s += time.perf_counter() - t
+        t = time.perf_counter()
+        P = call_model(self.ctx, model, "predict_proba", self.X[test])
+        self.infer_s += time.perf_counter() - t
+        return check_probabilities(P, n_rows=len(test), n_classes=self.K, model_id=self.ctx.model_id,
+                                   classes=getattr(model, "classes_", None))
+
+    def run(self) -> tuple[np.ndarray, np.ndarray, str]:
+        ctx, meta = self.ctx, self.ctx.dataset.meta
+        split = ctx.suite.split
+        if split.kind == "kfold":
+            rows, probs = [], []
+            for train, test in kfold_splits(self.y, meta, split, ctx.seed_split):
+                probs.append(self._fit_predict(ctx.new_model(), train, test))
+                rows.append(test)
+            order = np.concatenate(rows)
+            P = np.concatenate(probs)
+            inv = np.argsort(order)
+            return order[inv], P[inv], f"{split.n_folds}-fold CV (out-of-fold)"
+        if split.kind == "holdout":
+            train, test = holdout_split(self.y, meta, split, ctx.seed_split)
+            label = f"holdout test {len(test)}/{len(self.y)}"
+        elif split.kind == "predefined":
+            train, test = predefined_split(meta)
+            label = "test"
+        else:
+            train, test = np.array([], dtype=int), np.arange(len(self.y))
+            label = "all (no fitting)"
+        if len(test) == 0:
+            raise DataError(f"dataset {ctx.dataset.id}: the split leaves no test samples")
+        return test, self._fit_predict(ctx.model, train, test), label
+
+
+def score_classification(ctx: RunContext, y: np.ndarray, P: np.ndarray, rows: np.ndarray, classes: list[str],
+                         positive: int, *, split_label: str, timings: dict[str, float]) -> TaskResult:
+    """Metrics, strata, subgroups and bootstrap for out-of-sample predictions."""
+    meta = ctx.dataset.meta.iloc[rows].reset_index(drop=True)
+    data = ClassificationData(y[rows], P, positive=positive)
+    names = [m.name for m in ctx.benchmark.metrics if m.name in CLASSIFICATION_METRICS]
+    metrics = [CLASSIFICATION_METRICS[m] for m in names
+               if not (CLASSIFICATION_METRICS[m].binary_only and len(classes) != 2)]
+    clusters = clusters_for(meta, ctx.suite.bootstrap.cluster_column)
+    grouped = evaluate_grouped(
+        data, len(rows), metrics, strata=derive_strata(meta, ctx.strata_columns()), scheme=ctx.scheme(),
+        clusters=clusters, min_group_size=ctx.suite.min_group_size, directions=ctx.directions(),
+    )
+    row_ids = meta[ctx.suite.split.group_column].to_numpy() if ctx.suite.split.group_column in meta else rows
+    from sklearn.metrics import confusion_matrix, f1_score
+
+    per_class_f1 = f1_score(data.y, data.pred, labels=range(len(classes)), average=None, zero_division=0)
+    support = np.bincount(data.y, minlength=len(classes))
+    details = {
+        "classes": classes,
+        "positive_class": classes[positive] if len(classes) == 2 else None,
+        "confusion_matrix": confusion_matrix(data.y, data.pred, labels=range(len(classes))).tolist(),
+        "tables": [{
+            "title": "Per-class F1",
+            "columns": ["Class", "F1", "Support"],
+            "rows": [[c, round(float(f), 4), int(s)] for c, f, s in zip(classes, per_class_f1, support, strict=True)],
+        }],
+    }
+    constant = bool(np.ptp(P, axis=0).max() == 0)
+    return task_result_from_grouped(
+        grouped, n_eval=len(rows), split=split_label,
+        bootstrap=bootstrap_info(ctx, grouped, row_ids=row_ids, clusters=clusters,
+                                 primary=ctx.benchmark.primary_metric),
+        details={**details, "constant_outputs": constant}, timings=timings,
+    )
+
+
+@PROTOCOLS.register("classification")
+class ClassificationProtocol(Protocol):
+    name = "classification"
+
+    def check_compatible(self, ctx: RunContext) -> list[str]:
+        problems = []
+        if ctx.dataset.X is None:
+            problems.append(f"dataset {ctx.dataset.id} has no feature array X")
+        if ctx.suite.split.kind == "none" and not hasattr(ctx.model, "predict_proba"):
+            problems.append(f"model {ctx.model_id!r} has no predict_proba()")
+        return problems
+
+    def evaluate(self, ctx: RunContext) -> TaskResult:
+        y, classes, positive = encode_labels(ctx)
+        runner = SupervisedPredictions(ctx, ctx.dataset.X, y, len(classes))
+        rows, P, split_label = runner.run()
+        return score_classification(ctx, y, P, rows, classes, positive, split_label=split_label,
+                                    timings={"fit_s": runner.fit_s, "inference_s": runner.infer_s})
