@@ -74,15 +74,20 @@ def record_from_result(ctx: RunContext, result: TaskResult, *, wall_s: float, se
             "per_sample_ms": round(1000 * inference / n, 4) if inference is not None else None,
             "peak_rss_mb": peak_rss_mb(),
         },
-        provenance=provenance(seed if seed is not None else ctx.seed_split, protocol=ctx.suite.protocol,
+        provenance=provenance(seed if seed is not None else ctx.seed_split, protocol=protocol_name(ctx),
                               split_seed=ctx.seed_split, bootstrap_seed=ctx.seed_bootstrap),
         notes=status_note,
     )
     return finalize(record)
 
 
+def protocol_name(ctx: RunContext) -> str:
+    """The suite's protocol, unless the run overrides it (``run --protocol linear_probe``)."""
+    return ctx.options.get("protocol") or ctx.suite.protocol
+
+
 def evaluate_context(ctx: RunContext) -> tuple[TaskResult, float]:
-    protocol = PROTOCOLS.get(ctx.suite.protocol)()
+    protocol = PROTOCOLS.get(protocol_name(ctx))()
     problems = protocol.check_compatible(ctx)
     if problems:
         raise ConfigError(f"suite {ctx.suite.id} cannot run model {ctx.model_id!r}: {'; '.join(problems)}")
