@@ -35,6 +35,15 @@ def render(name: str, **context: Any) -> str:
     return _env().get_template(name).render(**context)
 
 
+def site_links():  # noqa: ANN201
+    """Links of the renderer's pages, pointing at this server's routes."""
+    from fmbench.leaderboard import SiteLinks
+
+    return SiteLinks(
+        index="", benchmark="benchmarks/{id}", csv="benchmarks/{id}.csv", json="api/leaderboards"
+    )
+
+
 def _fmt(v: float | None) -> str:
     return "–" if v is None else f"{v:.4f}"
 
@@ -52,7 +61,9 @@ def _html(text: str, status: int = 200) -> HTMLResponse:
 def index(hub: HubDep) -> HTMLResponse:
     from fmbench.leaderboard import render_html_index
 
-    return _html(hub.cache.rendered("html:index", lambda lb: render_html_index(lb, base_url="")))
+    return _html(
+        hub.cache.rendered("html:index", lambda lb: render_html_index(lb, base_url="/", links=site_links()))
+    )
 
 
 @router.get("/benchmarks/{benchmark_id}.csv")
@@ -70,7 +81,8 @@ def benchmark_page(benchmark_id: str, hub: HubDep) -> HTMLResponse:
         raise HTTPException(404, f"benchmark_id: unknown benchmark {benchmark_id!r}")
     return _html(
         hub.cache.rendered(
-            f"html:{benchmark_id}", lambda lb: render_html_benchmark(lb, benchmark_id, base_url="")
+            f"html:{benchmark_id}",
+            lambda lb: render_html_benchmark(lb, benchmark_id, base_url="/", links=site_links()),
         )
     )
 
