@@ -45,7 +45,7 @@ class MetricValue(_Model):
     def _bare_number(cls, data: Any) -> Any:
         if isinstance(data, bool):
             raise ValueError("expected a number or a mapping with 'value', got a boolean")
-        if isinstance(data, int | float):
+        if data is None or isinstance(data, int | float):
             return {"value": data}
         return data
 
