@@ -1,0 +1,330 @@
+"""Masked time-series reconstruction (BM-BRAIN-MAE): hide entries, ask the model to fill them.
+
+The data are ROI time series ``X`` of shape (subjects, ROIs, timepoints). The suite fixes a
+seeded mask through ``params.mask`` (see ``MaskParams``); the mask of a subject depends only
+on the mask seed and the dataset shape, never on the split or the model, so every model is
+asked to fill exactly the same entries.
+
+What the model gets: ``reconstruct(X_masked, mask) -> X_hat`` with ``X_masked`` a float64
+copy of the test subjects' data whose hidden entries are set to **0.0** (not NaN, so
+networks can consume it; since the series are z-scored, 0 is each ROI's mean) and ``mask``
+a bool array of the same shape, **True = hidden**. ``X_hat`` must have the same shape and be
+finite everywhere; only the hidden entries are scored, values at observed entries are ignored.
+
+Fitting: with ``split.kind: holdout`` the subjects are split (seeded, grouped by
+``split.group_column``); if the model has ``fit``, it is called once as ``fit(X_train)`` on
+the training subjects' *complete* (unmasked) series, and only the test subjects are masked
+and scored. With ``split.kind: none`` every subject is scored and ``fit`` is never called.
+
+Metrics, on hidden entries only, one value per subject then averaged over subjects (so
+bootstrap CIs resample subjects: ``W @ v / W.sum(1)``):
+- ``Correlation``: Pearson r between true and reconstructed hidden values of the subject,
+  pooled over its ROIs; a subject whose true or reconstructed hidden values are constant has
+  no defined r and is left out of the average (the count is in the record's details).
+- ``MSE``: mean squared error over the subject's hidden entries.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from fmbench.errors import ConfigError, DataError, ModelError
+from fmbench.metrics.grouped import evaluate_grouped
+from fmbench.models.checks import check_matrix
+from fmbench.tasks.base import (
+    PROTOCOLS,
+    Protocol,
+    RunContext,
+    TaskResult,
+    bootstrap_info,
+    call_model,
+    clusters_for,
+    derive_strata,
+    task_result_from_grouped,
+)
+from fmbench.tasks.splits import holdout_split
+
+
+class MaskParams(BaseModel):
+    """``params.mask`` of a reconstruction suite."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["timepoints", "rois"] = Field(
+        "timepoints", description="timepoints: hide spans of time in every ROI; rois: hide whole ROIs."
+    )
+    fraction: float = Field(
+        0.25, gt=0, lt=1, description="Share of each ROI's timepoints (or of ROIs) hidden."
+    )
+    span: int = Field(1, ge=1, description="timepoints: length of each hidden span (contiguous timepoints).")
+    seed: int = Field(0, description="Seed of the mask.")
+
+
+def mask_params(params: dict, *, suite_id: str) -> MaskParams:
+    try:
+        return MaskParams.model_validate(params.get("mask", {}))
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        loc = ".".join(str(p) for p in e["loc"])
+        raise ConfigError(f"suite {suite_id}: params.mask.{loc}: {e['msg']}") from None
+
+
+def make_mask(shape: tuple[int, int, int], spec: MaskParams) -> np.ndarray:
+    """Seeded bool mask (True = hidden) of shape (subjects, ROIs, timepoints).
+
+    timepoints: the first ``span * (T // span)`` timepoints form ``T // span`` spans; in every
+    (subject, ROI) ``round(fraction * (T // span))`` spans are hidden, so each ROI hides
+    exactly ``span`` times that many timepoints. rois: in every subject
+    ``round(fraction * R)`` whole ROIs are hidden.
+    """
+    n, R, T = shape
+    rng = np.random.default_rng(spec.seed)
+    mask = np.zeros(shape, dtype=bool)
+    if spec.kind == "rois":
+        k = round(spec.fraction * R)
+        if not 0 < k < R:
+            raise ConfigError(
+                f"mask fraction {spec.fraction} hides {k} of {R} ROIs; it must hide at least one "
+                f"and leave at least one"
+            )
+        chosen = np.argsort(rng.random((n, R)), axis=1)[:, :k]
+        np.put_along_axis(mask, chosen[:, :, None].repeat(T, axis=2), True, axis=1)
+        return mask
+    n_spans = T // spec.span
+    k = round(spec.fraction * n_spans)
+    if not 0 < k < n_spans:
+        raise ConfigError(
+            f"mask fraction {spec.fraction} with span {spec.span} hides {k} of {n_spans} spans of "
+            f"{T} timepoints; it must hide at least one span and leave at least one"
+        )
+    chosen = np.argsort(rng.random((n, R, n_spans)), axis=2)[:, :, :k]
+    spans = np.zeros((n, R, n_spans), dtype=bool)
+    np.put_along_axis(spans, chosen, True, axis=2)
+    mask[:, :, : n_spans * spec.span] = np.repeat(spans, spec.span, axis=2)
+    return mask
+
+
+def per_subject_scores(X: np.ndarray, X_hat: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pearson r and MSE over each subject's hidden entries (r NaN where undefined)."""
+    m = mask.reshape(len(mask), -1).astype(np.float64)
+    t = X.reshape(len(X), -1).astype(np.float64)
+    p = X_hat.reshape(len(X_hat), -1).astype(np.float64)
+    k = m.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mt = (m * t).sum(axis=1) / k
+        mp = (m * p).sum(axis=1) / k
+        dt = m * (t - mt[:, None])
+        dp = m * (p - mp[:, None])
+        sxy = (dt * dp).sum(axis=1)
+        sxx = (dt * dt).sum(axis=1)
+        syy = (dp * dp).sum(axis=1)
+        scale = np.maximum(np.abs(mt), 1.0) ** 2
+        defined = (sxx > 1e-12 * k * scale) & (syy > 1e-12 * k * np.maximum(np.abs(mp), 1.0) ** 2) & (k >= 2)
+        r = np.where(defined, sxy / np.sqrt(sxx * syy), np.nan)
+        mse = (m * (t - p) ** 2).sum(axis=1) / k
+    return np.clip(r, -1.0, 1.0), mse
+
+
+@dataclass
+class ReconstructionData:
+    """Per-subject scores of one evaluation set or group."""
+
+    corr: np.ndarray
+    mse: np.ndarray
+
+    def subset(self, mask: np.ndarray) -> ReconstructionData:
+        return ReconstructionData(self.corr[mask], self.mse[mask])
+
+
+def _subject_mean_point(values: np.ndarray, what: str) -> tuple[float, str | None]:
+    ok = np.isfinite(values)
+    if not ok.any():
+        return np.nan, (
+            f"{what} undefined for every subject (constant true or reconstructed values)"
+            if len(values)
+            else "no subjects"
+        )
+    return float(values[ok].mean()), None
+
+
+def _subject_mean_batch(values: np.ndarray, W: np.ndarray) -> np.ndarray:
+    ok = np.isfinite(values)
+    Wd = W[:, ok]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (Wd @ values[ok]) / Wd.sum(axis=1)
+
+
+@dataclass(frozen=True)
+class SubjectMeanMetric:
+    name: str
+    field: str
+
+    def point(self, data: ReconstructionData) -> tuple[float, str | None]:
+        return _subject_mean_point(getattr(data, self.field), self.name)
+
+    def batch(self, data: ReconstructionData, W: np.ndarray) -> np.ndarray:
+        return _subject_mean_batch(getattr(data, self.field), W)
+
+
+RECONSTRUCTION_METRICS = {
+    "Correlation": SubjectMeanMetric("Correlation", "corr"),
+    "MSE": SubjectMeanMetric("MSE", "mse"),
+}
+
+
+def check_reconstruction(X_hat, *, shape: tuple[int, ...], model_id: str) -> np.ndarray:  # noqa: ANN001
+    """Same shape as the input, finite everywhere."""
+    try:
+        arr = np.asarray(X_hat, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ModelError(
+            f"model {model_id!r}: reconstruct returned something that is not a numeric array"
+        ) from None
+    if arr.shape != tuple(shape):
+        raise ModelError(
+            f"model {model_id!r}: reconstruct returned shape {arr.shape}, expected {tuple(shape)} "
+            f"(subjects, ROIs, timepoints), the shape of X_masked"
+        )
+    if not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))
+        raise ModelError(
+            f"model {model_id!r}: reconstruct returned NaN or inf in {len(bad)} entries "
+            f"(first: subject {bad[0][0]}, ROI {bad[0][1]}, timepoint {bad[0][2]}); "
+            f"fill every entry with a finite value"
+        )
+    return check_matrix(arr, n_rows=shape[0], model_id=model_id, what="the reconstruction")
+
+
+@PROTOCOLS.register("reconstruction")
+class ReconstructionProtocol(Protocol):
+    name = "reconstruction"
+
+    def check_compatible(self, ctx: RunContext) -> list[str]:
+        problems = []
+        X = ctx.dataset.X
+        if X is None or np.ndim(X) != 3:
+            got = "no array" if X is None else f"shape {tuple(np.shape(X))}"
+            problems.append(
+                f"dataset {ctx.dataset.id} must hold X of shape (subjects, ROIs, timepoints), got {got}"
+            )
+        if ctx.suite.split.kind not in ("holdout", "none"):
+            problems.append(
+                f"split kind {ctx.suite.split.kind!r} is not supported by reconstruction "
+                f"(use holdout or none)"
+            )
+        if not hasattr(ctx.model, "reconstruct"):
+            problems.append(f"model {ctx.model_id!r} has no reconstruct(X_masked, mask)")
+        return problems
+
+    def evaluate(self, ctx: RunContext) -> TaskResult:
+        spec = mask_params(ctx.suite.params, suite_id=ctx.suite.id)
+        X = np.asarray(ctx.dataset.X, dtype=np.float64)
+        if not np.isfinite(X).all():
+            raise DataError(
+                f"dataset {ctx.dataset.id}: X contains NaN or inf; reconstruction needs complete series"
+            )
+        try:
+            full_mask = make_mask(X.shape, spec)
+        except ConfigError as exc:
+            raise ConfigError(f"suite {ctx.suite.id}: params.mask: {exc}") from None
+        meta = ctx.dataset.meta
+        if ctx.suite.split.kind == "holdout":
+            train, test = holdout_split(np.zeros(len(X), dtype=int), meta, ctx.suite.split, ctx.seed_split)
+            split_label = f"holdout test {len(test)}/{len(X)} subjects"
+        else:
+            train, test = np.array([], dtype=int), np.arange(len(X))
+            split_label = f"all {len(X)} subjects (no fitting)"
+        if len(test) == 0:
+            raise DataError(f"dataset {ctx.dataset.id}: the split leaves no test subjects")
+
+        model, fit_s = ctx.model, 0.0
+        if len(train) and hasattr(model, "fit"):
+            t0 = time.perf_counter()
+            call_model(ctx, model, "fit", X[train].copy())
+            fit_s = time.perf_counter() - t0
+        mask = full_mask[test]
+        X_test = X[test]
+        X_masked = np.where(mask, 0.0, X_test)
+        t0 = time.perf_counter()
+        X_hat = call_model(ctx, model, "reconstruct", X_masked, mask.copy())
+        infer_s = time.perf_counter() - t0
+        X_hat = check_reconstruction(X_hat, shape=X_test.shape, model_id=ctx.model_id)
+        return score_reconstruction(
+            ctx,
+            X_test,
+            X_hat,
+            mask,
+            test,
+            spec,
+            split_label=split_label,
+            timings={"fit_s": fit_s, "inference_s": infer_s},
+        )
+
+
+def score_reconstruction(
+    ctx: RunContext,
+    X: np.ndarray,
+    X_hat: np.ndarray,
+    mask: np.ndarray,
+    rows: np.ndarray,
+    spec: MaskParams,
+    *,
+    split_label: str,
+    timings: dict[str, float],
+) -> TaskResult:
+    corr, mse = per_subject_scores(X, X_hat, mask)
+    data = ReconstructionData(corr, mse)
+    meta = ctx.dataset.meta.iloc[rows].reset_index(drop=True)
+    metrics = [
+        RECONSTRUCTION_METRICS[m.name] for m in ctx.benchmark.metrics if m.name in RECONSTRUCTION_METRICS
+    ]
+    clusters = clusters_for(meta, ctx.suite.bootstrap.cluster_column)
+    grouped = evaluate_grouped(
+        data,
+        len(rows),
+        metrics,
+        strata=derive_strata(meta, ctx.strata_columns()),
+        scheme=ctx.scheme(),
+        clusters=clusters,
+        min_group_size=ctx.suite.min_group_size,
+        directions=ctx.directions(),
+    )
+    group_col = ctx.suite.split.group_column
+    row_ids = meta[group_col].to_numpy() if group_col in meta else rows
+    finite = corr[np.isfinite(corr)]
+    details = {
+        "mask": {
+            "kind": spec.kind,
+            "fraction": spec.fraction,
+            "span": spec.span,
+            "seed": spec.seed,
+            "hidden_per_subject": int(mask[0].sum()),
+            "entries_per_subject": int(mask[0].size),
+            "masked_value": 0.0,
+        },
+        "correlation_undefined_subjects": int((~np.isfinite(corr)).sum()),
+    }
+    if len(finite):
+        quant = np.quantile(finite, [0.0, 0.25, 0.5, 0.75, 1.0])
+        details["tables"] = [
+            {
+                "title": "Per-subject Correlation on hidden entries",
+                "columns": ["Subjects", "Min", "Q1", "Median", "Q3", "Max"],
+                "rows": [[int(len(finite))] + [round(float(q), 4) for q in quant]],
+            }
+        ]
+    return task_result_from_grouped(
+        grouped,
+        n_eval=len(rows),
+        split=split_label,
+        bootstrap=bootstrap_info(
+            ctx, grouped, row_ids=row_ids, clusters=clusters, primary=ctx.benchmark.primary_metric
+        ),
+        details=details,
+        timings=timings,
+    )
