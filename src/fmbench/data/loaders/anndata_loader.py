@@ -1,0 +1,157 @@
+"""AnnData (.h5ad) single-cell data: cells x genes, labels from a named ``obs`` column.
+
+Card params (both sources):
+
+- ``label_column`` (required): the ``obs`` column holding the cell type (or other label).
+- ``layer`` (optional): where the expression matrix comes from; ``X`` (default) is
+  ``adata.X``, ``raw`` is ``adata.raw.X``, any other name is ``adata.layers[name]``.
+- ``bin_columns`` (optional): ``{column: [edges…]}`` adds ``<column>_bin`` metadata with
+  left-closed bins (``1000-1099``, …, ``1400+``) so a numeric ``obs`` column can be a stratum.
+
+``source: package`` reads a file shipped inside an installed package (``package`` +
+``resource``, e.g. scanpy's ``datasets/10x_pbmc68k_reduced.h5ad``) without importing it;
+``source: file`` reads ``params.path`` (an .h5ad file, or a folder plus ``params.file``).
+The digest is the sha256 of the file's bytes, checked against the card's ``files`` pins.
+Sparse matrices are densified (float32); larger-than-memory data is refused with a hint.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fmbench.catalog.schema import DatasetCard
+from fmbench.data.dataset import Dataset
+from fmbench.data.digest import combined_digest, file_sha256
+from fmbench.data.loaders import LOADERS
+from fmbench.errors import ConfigError, DataError
+
+MAX_DENSE_VALUES = 200_000_000  # 800 MB of float32
+
+
+def package_file(card: DatasetCard) -> Path:
+    """Path of ``params.resource`` inside the installed ``params.package`` (not imported)."""
+    package, resource = card.params.get("package"), card.params.get("resource")
+    if not package or not resource:
+        raise ConfigError(f"dataset {card.id}: source 'package' needs params.package and params.resource")
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError(f"dataset {card.id}: package {package!r} is not installed; "
+                        f"install it (pip install 'fmbench[singlecell]') to use this dataset")
+    path = Path(next(iter(spec.submodule_search_locations))) / resource
+    if not path.is_file():
+        raise DataError(f"dataset {card.id}: {path} not found in the installed {package}; "
+                        f"this {package} version does not ship the file")
+    return path
+
+
+def _h5ad_path(folder: Path, card: DatasetCard) -> Path:
+    if card.source == "package":
+        return package_file(card)
+    path = folder if folder.is_file() else folder / card.params.get("file", "data.h5ad")
+    if not path.is_file():
+        raise DataError(f"dataset {card.id}: {path} not found; set params.path to an .h5ad file")
+    return path
+
+
+def file_digest(path: Path, card: DatasetCard) -> str:
+    """Combined digest of the one file; checked against a pin on its name in ``card.files``."""
+    actual = file_sha256(path)
+    for pin in card.files:
+        if Path(pin.path).name == path.name and pin.sha256 != actual:
+            raise DataError(f"{path}: sha256 {actual[:12]}… does not match the pin in dataset card {card.id} "
+                            f"({pin.sha256[:12]}…); the file changed — restore it or update the card")
+    return combined_digest({path.name: actual})
+
+
+def bin_labels(values: np.ndarray, edges: list[float]) -> np.ndarray:
+    """Left-closed bins: edges [1000, 1100, 1400] -> '<1000', '1000-1099', '1100-1399', '1400+'."""
+    edges = [float(e) for e in edges]
+    if sorted(edges) != edges or len(set(edges)) != len(edges):
+        raise ConfigError(f"bin_columns: edges must be strictly increasing, got {edges}")
+
+    def fmt(v: float) -> str:
+        return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+    names = [f"<{fmt(edges[0])}"]
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        upper = fmt(hi - 1) if lo.is_integer() and hi.is_integer() else f"<{fmt(hi)}"
+        names.append(f"{fmt(lo)}-{upper}")
+    names.append(f"{fmt(edges[-1])}+")
+    idx = np.searchsorted(np.asarray(edges), values.astype(float), side="right")
+    out = np.asarray(names, dtype=object)[idx]
+    out[~np.isfinite(values.astype(float))] = None
+    return out
+
+
+def _matrix(adata, card: DatasetCard, path: Path) -> np.ndarray:  # noqa: ANN001
+    layer = card.params.get("layer", "X")
+    if layer == "X":
+        X = adata.X
+    elif layer == "raw":
+        if adata.raw is None:
+            raise DataError(f"{path}: params.layer is 'raw' but the file has no .raw")
+        X = adata.raw.X
+    elif layer in adata.layers:
+        X = adata.layers[layer]
+    else:
+        raise DataError(f"{path}: layer {layer!r} not found (layers: {sorted(adata.layers)}; or use X, raw)")
+    if X is None:
+        raise DataError(f"{path}: the expression matrix ({layer}) is empty")
+    if X.shape[0] * X.shape[1] > MAX_DENSE_VALUES:
+        raise DataError(f"{path}: {X.shape[0]} cells x {X.shape[1]} genes is too large to densify; "
+                        f"subset cells or genes (e.g. highly variable genes) first")
+    X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    if not np.isfinite(X).all():
+        bad = int((~np.isfinite(X)).any(axis=1).sum())
+        raise DataError(f"{path}: the expression matrix has NaN or infinite values in {bad} cells")
+    return X
+
+
+def read_h5ad(path: Path):  # noqa: ANN201
+    try:
+        import anndata
+    except ImportError:
+        raise DataError("reading .h5ad needs anndata: pip install 'fmbench[singlecell]'") from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            return anndata.read_h5ad(path)
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        msg = " ".join(str(exc).split())[:200]
+        raise DataError(f"{path}: cannot read as .h5ad ({type(exc).__name__}: {msg})") from None
+
+
+@LOADERS.register("anndata")
+def load(folder: Path, card: DatasetCard, digest: str) -> Dataset:
+    label_column = card.params.get("label_column")
+    if not label_column:
+        raise ConfigError(f"dataset {card.id}: params.label_column is required (the obs column of labels)")
+    path = _h5ad_path(folder, card)
+    digest = file_digest(path, card)
+    adata = read_h5ad(path)
+    obs = adata.obs
+    if label_column not in obs.columns:
+        raise DataError(f"{path}: label column {label_column!r} not found in obs; "
+                        f"available columns: {sorted(map(str, obs.columns))}")
+    X = _matrix(adata, card, path)
+    meta = pd.DataFrame({"cell_id": np.asarray(adata.obs_names, dtype=object)})
+    for col in obs.columns:
+        s = obs[col]
+        if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object:
+            meta[str(col)] = s.astype(object).where(s.notna(), None).map(
+                lambda v: None if v is None else str(v)).to_numpy()
+        else:
+            meta[str(col)] = s.to_numpy()
+    for col, edges in (card.params.get("bin_columns") or {}).items():
+        if col not in obs.columns:
+            raise DataError(f"{path}: bin_columns names {col!r}, not an obs column "
+                            f"(available: {sorted(map(str, obs.columns))})")
+        meta[f"{col}_bin"] = bin_labels(pd.to_numeric(obs[col], errors="coerce").to_numpy(dtype=float), edges)
+    y = meta[label_column].to_numpy(dtype=object)
+    return Dataset(card=card, digest=digest, meta=meta, X=X, y=y, extras={"var_names": list(adata.var_names)})
