@@ -212,6 +212,7 @@ class Store:
                     existing = self._find(conn, record)
                     if existing is not None:
                         return existing, False
+                    now = _now()
                     new_id = conn.execute(
                         insert(submissions).values(
                             eval_id=record.eval_id,
@@ -221,10 +222,24 @@ class Store:
                             status="pending",
                             record_json=payload,
                             submitter_id=user.id if user else None,
-                            created_at=_now(),
+                            created_at=now,
                         )
                     ).inserted_primary_key[0]
-                return self.get_submission(new_id), True
+                # committed when the block above exits: only then is it acknowledged
+                sub = Submission(
+                    new_id,
+                    record.eval_id,
+                    record.digest,
+                    record.benchmark_id,
+                    record.model.id,
+                    "pending",
+                    user.name if user else None,
+                    now,
+                    None,
+                    None,
+                    None,
+                )
+                return sub, True
             except IntegrityError:  # a concurrent writer inserted the same eval_id or digest
                 continue
         raise RuntimeError("submission kept conflicting with concurrent writers")  # pragma: no cover
