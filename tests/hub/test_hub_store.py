@@ -110,23 +110,42 @@ def test_import_records(store, record_factory):
     assert sorted(r.eval_id for r in store.accepted_records()) == sorted(r.eval_id for _, r in recs)
 
 
-def test_concurrent_same_record_stored_once(store, record_factory):
-    user, _ = store.add_user("alice")
-    rec = record_factory(7)
+def _race(n, fn):
+    barrier = threading.Barrier(n)
     results, errors = [], []
 
-    def go():
+    def go(i):
+        barrier.wait(timeout=30)
         try:
-            results.append(store.submit(rec, user))
+            results.append(fn(i))
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
 
-    threads = [threading.Thread(target=go) for _ in range(8)]
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=60)
-    assert errors == []
-    assert sum(created for _, created in results) == 1
-    assert len({s.id for s, _ in results}) == 1
+    return results, errors
+
+
+@pytest.mark.parametrize("rounds", [5])
+def test_concurrent_same_record_stored_once(store, record_factory, rounds):
+    user, _ = store.add_user("alice")
+    for k in range(rounds):
+        rec = record_factory(100 + k)
+        results, errors = _race(12, lambda _i, rec=rec: store.submit(rec, user))
+        assert errors == []
+        assert sum(created for _, created in results) == 1
+        assert len({s.id for s, _ in results}) == 1
+    assert store.count_submissions() == rounds
+
+
+def test_concurrent_different_records_same_eval_id(store, record_factory):
+    user, _ = store.add_user("alice")
+    recs = [record_factory(i, eval_id="SUITE-TOY-CLASS.same.id") for i in range(10)]
+    assert len({r.digest for r in recs}) == 10
+    results, errors = _race(10, lambda i: store.submit(recs[i], user))
+    assert len(results) == 1 and results[0][1] is True
+    assert len(errors) == 9 and all(isinstance(e, ConflictError) for e in errors)
     assert store.count_submissions() == 1

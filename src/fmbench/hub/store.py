@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from fmbench.errors import ConfigError, FmbenchError, NotFoundError
@@ -245,18 +245,25 @@ class Store:
         raise RuntimeError("submission kept conflicting with concurrent writers")  # pragma: no cover
 
     def _find(self, conn: Any, record: EvalRecord) -> Submission | None:
-        row = conn.execute(
-            select(*_SUB_COLUMNS).select_from(_SUB_FROM).where(submissions.c.digest == record.digest)
-        ).first()
-        if row is not None:
-            return _sub(row)
-        clash = conn.execute(
-            select(submissions.c.id, submissions.c.digest).where(submissions.c.eval_id == record.eval_id)
-        ).first()
-        if clash is not None:
+        """The submission with this digest, None if the eval_id is free, else ConflictError.
+
+        One statement, so that under READ COMMITTED a row committed meanwhile is seen whole.
+        """
+        rows = [
+            _sub(r)
+            for r in conn.execute(
+                select(*_SUB_COLUMNS)
+                .select_from(_SUB_FROM)
+                .where(or_(submissions.c.digest == record.digest, submissions.c.eval_id == record.eval_id))
+            )
+        ]
+        same = next((r for r in rows if r.digest == record.digest), None)
+        if same is not None:
+            return same
+        if rows:
             raise ConflictError(
-                f"eval_id: {record.eval_id!r} is already taken by submission {clash.id} with a different "
-                f"digest ({clash.digest}); give a new eval_id to a new record"
+                f"eval_id: {record.eval_id!r} is already taken by submission {rows[0].id} with a different "
+                f"digest ({rows[0].digest}); give a new eval_id to a new record"
             )
         return None
 
