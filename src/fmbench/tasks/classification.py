@@ -53,7 +53,16 @@ class SupervisedPredictions:
         self.fit_s = 0.0
         self.infer_s = 0.0
 
-    def _fit_predict(self, model, train: np.ndarray, test: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    def _fit_predict(self, make_model, train: np.ndarray, test: np.ndarray) -> np.ndarray:  # noqa: ANN001
+        """Out-of-sample probabilities of one split, from the output cache when present."""
+        from fmbench.cache import cached_call
+
+        part = {"train": train, "test": test, "params": self.ctx.suite.params, "seed": self.ctx.seed_split,
+                "y": self.y, "X": "dataset" if self.X is self.ctx.dataset.X else self.X}
+        return cached_call(self.ctx, "fit_predict_proba", part,
+                           lambda: self._fit_predict_uncached(make_model(), train, test))
+
+    def _fit_predict_uncached(self, model, train: np.ndarray, test: np.ndarray) -> np.ndarray:  # noqa: ANN001
         if len(train) and hasattr(model, "fit"):
             t = time.perf_counter()
             call_model(self.ctx, model, "fit", self.X[train], self.y[train])
@@ -70,7 +79,7 @@ class SupervisedPredictions:
         if split.kind == "kfold":
             rows, probs = [], []
             for train, test in kfold_splits(self.y, meta, split, ctx.seed_split):
-                probs.append(self._fit_predict(ctx.new_model(), train, test))
+                probs.append(self._fit_predict(ctx.new_model, train, test))
                 rows.append(test)
             order = np.concatenate(rows)
             P = np.concatenate(probs)
@@ -87,7 +96,7 @@ class SupervisedPredictions:
             label = "all (no fitting)"
         if len(test) == 0:
             raise DataError(f"dataset {ctx.dataset.id}: the split leaves no test samples")
-        return test, self._fit_predict(ctx.model, train, test), label
+        return test, self._fit_predict(lambda: ctx.model, train, test), label
 
 
 def score_classification(ctx: RunContext, y: np.ndarray, P: np.ndarray, rows: np.ndarray, classes: list[str],
