@@ -46,3 +46,24 @@ def test_single_class_stratum_gives_null_auroc_with_reason():
     assert only.value is None
     assert "one class" in only.reason
     assert res.stratified["g"]["mixed"].metrics["AUROC"].value is not None
+
+
+def test_replicates_in_score_order_equal_slow_sklearn_loop():
+    """evaluate_grouped lays counts out in score order; replicates must still be the row-space ones."""
+    from fmbench.metrics.bootstrap import counts_to_indices, resample_counts
+
+    rng = np.random.default_rng(5)
+    n = 250
+    y = rng.integers(0, 2, n)
+    s = np.round(1 / (1 + np.exp(-(rng.normal(size=n) + y))), 2)  # with ties
+    d = ClassificationData(y, np.column_stack([1 - s, s]))
+    res = evaluate_grouped(d, n, [CLASSIFICATION_METRICS["AUROC"], CLASSIFICATION_METRICS["Accuracy"]],
+                           scheme=BootstrapScheme(n_boot=130, seed=9))
+    slow_auc, slow_acc = [], []
+    for W in resample_counts(n, n_boot=130, seed=9):
+        for row in W:
+            idx = counts_to_indices(row)
+            slow_auc.append(roc_auc_score(y[idx], s[idx]))
+            slow_acc.append(np.mean(np.argmax(d.proba[idx], 1) == y[idx]))
+    np.testing.assert_allclose(res.replicates["AUROC"], slow_auc, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(res.replicates["Accuracy"], slow_acc, rtol=0, atol=1e-12)

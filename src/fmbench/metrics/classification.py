@@ -39,27 +39,41 @@ class ClassificationData:
     def pred(self) -> np.ndarray:
         return np.argmax(self.proba, axis=1)
 
-    def subset(self, mask: np.ndarray) -> ClassificationData:
-        return ClassificationData(self.y[mask], self.proba[mask], self.positive)
+    def subset(self, rows: np.ndarray) -> ClassificationData:
+        """Rows by boolean mask or index array (order kept)."""
+        return ClassificationData(self.y[rows], self.proba[rows], self.positive)
+
+    def bootstrap_order(self) -> np.ndarray | None:
+        """Binary tasks: rows by increasing positive-class score, so AUROC needs no sort per replicate."""
+        if not self.binary:
+            return None
+        return np.argsort(self.proba[:, self.positive], kind="mergesort")
 
 
 # --------------------------------------------------------------------------- AUROC
 def _binary_auc_batch(y_pos: np.ndarray, score: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """Weighted Mann-Whitney AUROC for each row of W (ties count one half)."""
-    order = np.argsort(score, kind="mergesort")
-    s = score[order]
-    pos = y_pos[order].astype(bool)
-    Ws = W[:, order]
-    wpos = np.where(pos, Ws, 0.0)
-    wneg = Ws - wpos
-    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-    if len(starts) < len(s):  # ties: aggregate weights per distinct score
-        wpos = np.add.reduceat(wpos, starts, axis=1)
-        wneg = np.add.reduceat(wneg, starts, axis=1)
-    neg_below = np.cumsum(wneg, axis=1) - wneg
-    num = np.einsum("bi,bi->b", wpos, neg_below + 0.5 * wneg)
-    total_pos = wpos.sum(axis=1)
-    total_neg = wneg.sum(axis=1)
+    """Weighted Mann-Whitney AUROC for each row of W (ties count one half).
+
+    AUROC = sum over positives of weight x (negative weight strictly below + half the negative
+    weight tied), divided by (total positive x total negative weight). Columns are visited in
+    score order; when the caller already laid W out in that order no gather is needed.
+    """
+    if len(score) > 1 and not np.all(score[1:] >= score[:-1]):
+        order = np.argsort(score, kind="mergesort")
+        score, y_pos, W = score[order], y_pos[order], W[:, order]
+    pos = y_pos.astype(np.float64)
+    neg = 1.0 - pos
+    total_pos = W @ pos
+    total_neg = W @ neg
+    starts = np.flatnonzero(np.r_[True, score[1:] != score[:-1]]) if len(score) else np.array([], int)
+    wneg = W * neg
+    if len(starts) == len(score):  # no ties: a positive's own column holds no negative weight
+        cum_neg = np.cumsum(wneg, axis=1)
+        num = np.einsum("bi,bi->b", W * pos, cum_neg)
+    else:  # ties: aggregate weights per distinct score
+        gpos = np.add.reduceat(W * pos, starts, axis=1)
+        gneg = np.add.reduceat(wneg, starts, axis=1)
+        num = np.einsum("bi,bi->b", gpos, np.cumsum(gneg, axis=1) - 0.5 * gneg)
     with np.errstate(invalid="ignore", divide="ignore"):
         auc = num / (total_pos * total_neg)
     auc[(total_pos == 0) | (total_neg == 0)] = np.nan

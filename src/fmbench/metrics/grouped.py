@@ -10,13 +10,15 @@ paired across models too.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
-from fmbench.metrics.bootstrap import BootstrapScheme, percentile_ci, resample_counts
+from fmbench.metrics.bootstrap import BootstrapScheme, chunk_counts, chunk_for, chunk_sizes, percentile_ci
 from fmbench.records.schema import GroupResult, MetricValue, SubgroupSummary, WorstGroup
 
 
@@ -79,15 +81,9 @@ def evaluate_grouped(
 
     reps: dict[Any, list[np.ndarray]] = {}
     if scheme is not None and n > 0:
-        for W in resample_counts(n, n_boot=scheme.n_boot, seed=scheme.seed, clusters=clusters):
-            for m in metrics:
-                if np.isfinite(points[m.name][0]):
-                    reps.setdefault(m.name, []).append(m.batch(data, W))
-            for dim, g, mask, sub in groups:
-                Wg = W[:, mask]
-                for m in metrics:
-                    if np.isfinite(group_points[(dim, g, m.name)][0]):
-                        reps.setdefault((dim, g, m.name), []).append(m.batch(sub, Wg))
+        for chunk in _replicate_chunks(data, n, metrics, groups, points, group_points, scheme, clusters):
+            for key, values in chunk.items():
+                reps.setdefault(key, []).append(values)
     rep = {k: np.concatenate(v) for k, v in reps.items()}
     conf = scheme.confidence if scheme else 0.95
 
@@ -104,6 +100,41 @@ def evaluate_grouped(
     summaries = {k: v for k, v in summaries.items() if v is not None}
     return GroupedResult(overall, stratified, withheld, summaries,
                          {m.name: rep[m.name] for m in metrics if m.name in rep})
+
+
+def _replicate_chunks(data: Any, n: int, metrics: Sequence[BatchMetric], groups: list, points: dict,
+                      group_points: dict, scheme: BootstrapScheme, clusters: np.ndarray | None) -> list[dict]:
+    """Replicate values per chunk, chunks computed on two threads (NumPy releases the GIL).
+
+    If the data offers ``bootstrap_order()`` (e.g. rows sorted by score), counts are drawn in
+    that column layout and the data and group masks are permuted to match: the replicates are
+    identical, only cheaper to score.
+    """
+    order = data.bootstrap_order() if hasattr(data, "bootstrap_order") else None
+    if order is not None:
+        data = data.subset(order)
+        groups = [(dim, g, mask[order], data.subset(mask[order])) for dim, g, mask, _ in groups]
+    live = [m for m in metrics if np.isfinite(points[m.name][0])]
+    live_groups = [(dim, g, mask, sub, [m for m in metrics if np.isfinite(group_points[(dim, g, m.name)][0])])
+                   for dim, g, mask, sub in groups]
+
+    def one(c_size: tuple[int, int]) -> dict:
+        c, size = c_size
+        W = chunk_counts(n, c, size, seed=scheme.seed, clusters=clusters, order=order)
+        out: dict[Any, np.ndarray] = {m.name: m.batch(data, W) for m in live}
+        for dim, g, mask, sub, ms in live_groups:
+            if ms:
+                Wg = W[:, mask]
+                for m in ms:
+                    out[(dim, g, m.name)] = m.batch(sub, Wg)
+        return out
+
+    jobs = list(enumerate(chunk_sizes(scheme.n_boot, chunk_for(n))))
+    workers = min(2, os.cpu_count() or 1, len(jobs))
+    if workers <= 1:
+        return [one(j) for j in jobs]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(one, jobs))
 
 
 def summarize_subgroups(stratified: Mapping[str, Mapping[str, GroupResult]], metric: str,
