@@ -30,16 +30,28 @@ from fmbench.records.schema import EvalRecord
 
 
 def record(i: int, model: str, auroc: float, prefix: str = "bench") -> EvalRecord:
-    return finalize(EvalRecord.model_validate({
-        "eval_id": f"SUITE-TOY-CLASS.{prefix}.{model}.{i:07d}", "benchmark_id": "BM-TOY-CLASS",
-        "suite_id": "SUITE-TOY-CLASS", "model": {"id": model, "name": model.upper()},
-        "dataset": {"id": "DS-TOY-FMRI-CLASS", "name": "Toy fMRI Classification", "n": 200},
-        "created_at": datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=i),
-        "metrics": {"AUROC": {"value": auroc, "ci": [max(0, auroc - 0.05), min(1, auroc + 0.05)], "n": 200},
-                    "Accuracy": {"value": auroc * 0.9, "n": 200}},
-        "stratified": {"scanner": {"GE": {"N": 70, "AUROC": {"value": auroc}},
-                                   "Siemens": {"N": 60, "AUROC": {"value": auroc * 0.95}}}},
-    }))
+    return finalize(
+        EvalRecord.model_validate(
+            {
+                "eval_id": f"SUITE-TOY-CLASS.{prefix}.{model}.{i:07d}",
+                "benchmark_id": "BM-TOY-CLASS",
+                "suite_id": "SUITE-TOY-CLASS",
+                "model": {"id": model, "name": model.upper()},
+                "dataset": {"id": "DS-TOY-FMRI-CLASS", "name": "Toy fMRI Classification", "n": 200},
+                "created_at": datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=i),
+                "metrics": {
+                    "AUROC": {"value": auroc, "ci": [max(0, auroc - 0.05), min(1, auroc + 0.05)], "n": 200},
+                    "Accuracy": {"value": auroc * 0.9, "n": 200},
+                },
+                "stratified": {
+                    "scanner": {
+                        "GE": {"N": 70, "AUROC": {"value": auroc}},
+                        "Siemens": {"N": 60, "AUROC": {"value": auroc * 0.95}},
+                    }
+                },
+            }
+        )
+    )
 
 
 def free_port() -> int:
@@ -49,7 +61,9 @@ def free_port() -> int:
 
 
 def pct(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+    )
 
 
 def timed_get(cx: httpx.Client, url: str) -> float:
@@ -76,8 +90,12 @@ def main() -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = open(tmp / "server.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "fmbench", "serve", "--db", db, "--port", str(port),
-                             "--log-level", "warning"], stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fmbench", "serve", "--db", db, "--port", str(port), "--log-level", "warning"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=os.environ.copy(),
+    )
     try:
         for _ in range(600):
             try:
@@ -89,13 +107,18 @@ def main() -> None:
 
         # 1. submissions/s
         n = args.clients * args.per_client
-        bodies = [record_to_yaml(record(i, f"sub{i % 97:03d}", 0.5 + (i % 50) / 100, "sub")) for i in range(n)]
+        bodies = [
+            record_to_yaml(record(i, f"sub{i % 97:03d}", 0.5 + (i % 50) / 100, "sub")) for i in range(n)
+        ]
 
         def client(c: int) -> int:
             ok = 0
-            with httpx.Client(base_url=url, timeout=60, headers={
-                    "Authorization": f"Bearer {token}", "Content-Type": "application/yaml"}) as cx:
-                for body in bodies[c * args.per_client:(c + 1) * args.per_client]:
+            with httpx.Client(
+                base_url=url,
+                timeout=60,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/yaml"},
+            ) as cx:
+                for body in bodies[c * args.per_client : (c + 1) * args.per_client]:
                     ok += cx.post("/api/submissions", content=body).status_code == 201
             return ok
 
@@ -103,18 +126,30 @@ def main() -> None:
         with ThreadPoolExecutor(args.clients) as pool:
             stored = sum(pool.map(client, range(args.clients)))
         dt = time.perf_counter() - t
-        print(f"submissions: {stored}/{n} stored by {args.clients} clients in {dt:.2f} s -> {stored / dt:.0f} /s")
+        print(
+            f"submissions: {stored}/{n} stored by {args.clients} clients in {dt:.2f} s"
+            f" -> {stored / dt:.0f} /s"
+        )
 
         # 2. pages with R accepted records
         t = time.perf_counter()
-        recs = [(str(i), record(i, f"model{i % args.models:05d}", 0.5 + ((i * 7919) % 4999) / 10_000))
-                for i in range(args.records)]
+        recs = [
+            (str(i), record(i, f"model{i % args.models:05d}", 0.5 + ((i * 7919) % 4999) / 10_000))
+            for i in range(args.records)
+        ]
         store = Store.open(db)
         res = store.import_records(recs)
         store.close()
-        print(f"imported {res.added} accepted records ({args.models} models) in {time.perf_counter() - t:.1f} s")
-        pages = ["/benchmarks/BM-TOY-CLASS", "/", "/api/leaderboards/BM-TOY-CLASS",
-                 "/api/leaderboards/BM-TOY-CLASS.csv", "/models/model00042"]
+        print(
+            f"imported {res.added} accepted records ({args.models} models) in {time.perf_counter() - t:.1f} s"
+        )
+        pages = [
+            "/benchmarks/BM-TOY-CLASS",
+            "/",
+            "/api/leaderboards/BM-TOY-CLASS",
+            "/api/leaderboards/BM-TOY-CLASS.csv",
+            "/models/model00042",
+        ]
         with httpx.Client(base_url=url, timeout=300) as cx:
             cold = timed_get(cx, pages[0])
             print(f"first page after the import (rebuild of {args.records} records): {cold:.0f} ms")
@@ -122,7 +157,10 @@ def main() -> None:
                 timed_get(cx, p)  # render once
                 lat = [timed_get(cx, p) for _ in range(args.requests)]
                 size = len(cx.get(p).content)
-                print(f"GET {p:38s} p50 {pct(lat, 50):7.1f} ms  p95 {pct(lat, 95):7.1f} ms  ({size / 1024:.0f} KiB)")
+                print(
+                    f"GET {p:38s} p50 {pct(lat, 50):7.1f} ms  p95 {pct(lat, 95):7.1f} ms"
+                    f"  ({size / 1024:.0f} KiB)"
+                )
     finally:
         proc.terminate()
         proc.wait(timeout=30)

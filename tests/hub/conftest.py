@@ -32,9 +32,17 @@ def missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-def make_record(i: int = 0, *, model: str = "logistic", auroc: float | None = None, eval_id: str | None = None,
-                benchmark_id: str = "BM-TOY-CLASS", suite_id: str | None = "SUITE-TOY-CLASS",
-                finalize_digest: bool = True, **changes) -> EvalRecord:
+def make_record(
+    i: int = 0,
+    *,
+    model: str = "logistic",
+    auroc: float | None = None,
+    eval_id: str | None = None,
+    benchmark_id: str = "BM-TOY-CLASS",
+    suite_id: str | None = "SUITE-TOY-CLASS",
+    finalize_digest: bool = True,
+    **changes,
+) -> EvalRecord:
     """A valid toy-benchmark record; AUROC/Accuracy in [0, 1] with CIs and a scanner breakdown."""
     auroc = 0.6 + (i % 37) / 100 if auroc is None else auroc
     data = {
@@ -48,10 +56,12 @@ def make_record(i: int = 0, *, model: str = "logistic", auroc: float | None = No
             "AUROC": {"value": auroc, "ci": [max(0.0, auroc - 0.05), min(1.0, auroc + 0.05)], "n": 200},
             "Accuracy": {"value": auroc - 0.05, "ci": [auroc - 0.1, auroc], "n": 200},
         },
-        "stratified": {"scanner": {
-            "GE": {"N": 70, "AUROC": {"value": min(1.0, auroc + 0.03)}},
-            "Philips": {"N": 60, "AUROC": {"value": auroc - 0.04}},
-        }},
+        "stratified": {
+            "scanner": {
+                "GE": {"N": 70, "AUROC": {"value": min(1.0, auroc + 0.03)}},
+                "Philips": {"N": 60, "AUROC": {"value": auroc - 0.04}},
+            }
+        },
     }
     data.update(changes)
     record = EvalRecord.model_validate(data)
@@ -96,13 +106,29 @@ def postgres_url():
     if os.geteuid() == 0:
         shutil.chown(tmp, "postgres", "postgres")
     data, port = tmp / "data", free_port()
-    _as_postgres([str(bindir / "initdb"), "-D", str(data), "-U", "fmbench", "--auth=trust", "-E", "UTF8",
-                  "--no-sync"])
+    _as_postgres(
+        [str(bindir / "initdb"), "-D", str(data), "-U", "fmbench", "--auth=trust", "-E", "UTF8", "--no-sync"]
+    )
     opts = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={tmp} -c fsync=off"
-    _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(tmp / "log"), "-w", "-t", "60",
-                  "start"])
+    _as_postgres(
+        [
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            opts,
+            "-l",
+            str(tmp / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ]
+    )
     try:
-        _as_postgres([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "fmbench", "fmbench"])
+        _as_postgres(
+            [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "fmbench", "fmbench"]
+        )
         yield f"postgresql+psycopg://fmbench@127.0.0.1:{port}/fmbench"
     finally:
         with contextlib.suppress(Exception):
@@ -174,9 +200,16 @@ def cli_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fmbench", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env or cli_env())
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "fmbench", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or cli_env(),
+    )
 
 
 class Server:
@@ -193,8 +226,23 @@ class Server:
 
         self.log = open(self.log_path, "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "fmbench", "serve", "--db", self.db_url, "--port", str(self.port),
-             "--log-level", "warning", *self.extra], stdout=self.log, stderr=subprocess.STDOUT, env=cli_env())
+            [
+                sys.executable,
+                "-m",
+                "fmbench",
+                "serve",
+                "--db",
+                self.db_url,
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                *self.extra,
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=cli_env(),
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -228,8 +276,9 @@ def server_factory(tmp_path):
     started: list[Server] = []
 
     def make(db_url: str | None = None, *extra: str) -> Server:
-        srv = Server(db_url or f"sqlite:///{tmp_path / 'hub.sqlite3'}", tmp_path / f"server{len(started)}.log",
-                     extra).start()
+        srv = Server(
+            db_url or f"sqlite:///{tmp_path / 'hub.sqlite3'}", tmp_path / f"server{len(started)}.log", extra
+        ).start()
         started.append(srv)
         return srv
 

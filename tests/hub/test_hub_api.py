@@ -7,8 +7,8 @@ import io
 import json
 
 import pytest
-from conftest import auth, make_record
 
+from conftest import auth, make_record
 from fmbench.records.io import record_to_yaml
 
 API = "/api/submissions"
@@ -33,12 +33,19 @@ def test_submit_yaml_then_same_digest_is_idempotent(client, tokens):
     assert r.status_code == 201, r.text
     sub = r.json()
     assert (sub["eval_id"], sub["digest"], sub["status"], sub["submitter"]) == (
-        rec.eval_id, rec.digest, "pending", "alice")
+        rec.eval_id,
+        rec.digest,
+        "pending",
+        "alice",
+    )
     again = post_yaml(client, rec, tokens["alice"])
     assert again.status_code == 200 and again.json() == sub
     # the same record as JSON is the same content: still the existing submission
-    as_json = client.post(API, content=json.dumps(rec.to_data()),
-                          headers={"Content-Type": "application/json", **auth(tokens["alice"])})
+    as_json = client.post(
+        API,
+        content=json.dumps(rec.to_data()),
+        headers={"Content-Type": "application/json", **auth(tokens["alice"])},
+    )
     assert as_json.status_code == 200 and as_json.json()["id"] == sub["id"]
 
 
@@ -55,7 +62,9 @@ def test_no_token_401(client):
     assert "Authorization" in one_line(r)
 
 
-@pytest.mark.parametrize("header", ["Bearer fmb_0123456789abcdef_" + "x" * 43, "Bearer nonsense", "Basic abc"])
+@pytest.mark.parametrize(
+    "header", ["Bearer fmb_0123456789abcdef_" + "x" * 43, "Bearer nonsense", "Basic abc"]
+)
 def test_wrong_token_401(client, tokens, header):
     r = client.post(API, content=record_to_yaml(make_record(1)), headers={"Authorization": header})
     assert r.status_code == 401
@@ -77,7 +86,9 @@ def test_oversize_body_413(client, tokens):
         for _ in range(limit // 65536 + 2):
             yield b"#" * 65536
 
-    r2 = client.post(API, content=chunks(), headers={"Content-Type": "application/yaml", **auth(tokens["alice"])})
+    r2 = client.post(
+        API, content=chunks(), headers={"Content-Type": "application/yaml", **auth(tokens["alice"])}
+    )
     assert r2.status_code == 413
     assert client.app.state.hub.store.count_submissions() == 0
 
@@ -137,7 +148,9 @@ def test_out_of_range_metric_422(client, tokens, value):
 
     rec2 = finalize(parse_record(data, source="t"))
     r = post_yaml(client, rec2, tokens["alice"])
-    assert r.status_code == 422 and "metrics.AUROC" in one_line(r) and "outside the valid range" in one_line(r)
+    assert (
+        r.status_code == 422 and "metrics.AUROC" in one_line(r) and "outside the valid range" in one_line(r)
+    )
 
 
 @pytest.mark.parametrize("eval_id", ["../../etc/passwd", "a/b", "x\\y", ".hidden", "sp ace", "a" * 201])
@@ -159,8 +172,10 @@ def test_duplicate_eval_id_409(client, tokens):
 # --- review ------------------------------------------------------------------------------
 @pytest.fixture
 def submitted(client, tokens):
-    ids = [post_yaml(client, make_record(i, model=m), tokens["alice"]).json()["id"]
-           for i, m in enumerate(["logistic", "majority"])]
+    ids = [
+        post_yaml(client, make_record(i, model=m), tokens["alice"]).json()["id"]
+        for i, m in enumerate(["logistic", "majority"])
+    ]
     return ids
 
 
@@ -225,8 +240,10 @@ def test_benchmarks_endpoints(client):
 
 
 def test_leaderboard_json_csv_and_models(client, tokens):
-    recs = [make_record(i, model=m, auroc=a) for i, (m, a) in
-            enumerate([("logistic", 0.71), ("majority", 0.50), ("dummy_classifier", 0.93)])]
+    recs = [
+        make_record(i, model=m, auroc=a)
+        for i, (m, a) in enumerate([("logistic", 0.71), ("majority", 0.50), ("dummy_classifier", 0.93)])
+    ]
     _accept_all(client, tokens, recs)
     expected = [r.model.id for r in sorted(recs, key=lambda r: -r.metrics["AUROC"].value)]
     board = client.get("/api/leaderboards/BM-TOY-CLASS").json()
@@ -241,7 +258,9 @@ def test_leaderboard_json_csv_and_models(client, tokens):
     assert text.index("dummy_classifier") < text.index("logistic") < text.index("majority")
     assert client.get("/benchmarks/BM-TOY-CLASS.csv").text == text
     m = client.get("/api/models/logistic").json()
-    assert [x["benchmark_id"] for x in m] == ["BM-TOY-CLASS"] and m[0]["score"]["value"] == pytest.approx(0.71)
+    assert [x["benchmark_id"] for x in m] == ["BM-TOY-CLASS"] and m[0]["score"]["value"] == pytest.approx(
+        0.71
+    )
     assert client.get("/api/models/nobody").status_code == 404
     by_model = client.get("/api/records?model_id=majority").json()
     assert [x["eval_id"] for x in by_model] == [recs[1].eval_id]
@@ -251,7 +270,12 @@ def test_leaderboard_json_csv_and_models(client, tokens):
 
 def test_openapi_and_docs(client):
     spec = client.get("/openapi.json").json()
-    for path in ["/api/submissions", "/api/submissions/{sub_id}/review", "/api/benchmarks",
-                 "/api/leaderboards/{benchmark_id}", "/api/records"]:
+    for path in [
+        "/api/submissions",
+        "/api/submissions/{sub_id}/review",
+        "/api/benchmarks",
+        "/api/leaderboards/{benchmark_id}",
+        "/api/records",
+    ]:
         assert path in spec["paths"]
     assert client.get("/docs").status_code == 200

@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import auth, cli_env, make_record
 
+from conftest import auth, cli_env, make_record
 from fmbench.hub.settings import HubSettings, resolve_db_url
 from fmbench.records.io import record_to_yaml
 
@@ -38,7 +38,8 @@ def test_sqlite_store_is_wal_with_full_sync(tmp_path):
 def test_hub_imports_no_evaluation_stack_and_builds_nothing_at_import():
     code = (
         "import sys\n"
-        "import fmbench.hub.app, fmbench.hub.api, fmbench.hub.pages, fmbench.hub.store, fmbench.cli.hub_cmds\n"
+        "import fmbench.hub.app, fmbench.hub.api, fmbench.hub.pages, fmbench.hub.store\n"
+        "import fmbench.cli.hub_cmds\n"
         "from fmbench.hub.app import create_app\n"
         "from fmbench.hub.settings import HubSettings\n"
         "create_app(HubSettings(db='sqlite:////nonexistent/dir/never-created.sqlite3'))\n"
@@ -48,7 +49,9 @@ def test_hub_imports_no_evaluation_stack_and_builds_nothing_at_import():
         "bad += [m for m in ('torch', 'sklearn', 'transformers') if m in sys.modules]\n"
         "print(bad)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=cli_env(), timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=cli_env(), timeout=120
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
 
@@ -75,7 +78,11 @@ def test_app_on_postgresql(postgres_url):
         clash = make_record(2, eval_id=rec.eval_id)
         assert client.post("/api/submissions", content=record_to_yaml(clash), headers=h).status_code == 409
         sid = r.json()["id"]
-        assert client.post(f"/api/submissions/{sid}/review", json={"decision": "accept"},
-                           headers=auth(maint)).status_code == 200
+        assert (
+            client.post(
+                f"/api/submissions/{sid}/review", json={"decision": "accept"}, headers=auth(maint)
+            ).status_code
+            == 200
+        )
         assert "Logistic" in client.get("/benchmarks/BM-TOY-CLASS").text
         assert client.get(f"/api/records/{rec.eval_id}").json()["digest"] == rec.digest

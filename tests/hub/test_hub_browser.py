@@ -7,13 +7,21 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import make_record, missing
 
+from conftest import make_record, missing
 from fmbench.hub.store import Store
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -36,8 +44,13 @@ def test_benchmark_page_sort_expand_screenshot(tmp_path, server_factory):
     shot = tmp_path / "benchmark.png"
     with sync_playwright() as pw, tempfile.TemporaryDirectory(prefix="fmbench-chromium-") as profile:
         ctx = pw.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), headless=True, args=ARGS,
-            env={**os.environ, "HOME": profile}, timeout=60_000)
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=ARGS,
+            env={**os.environ, "HOME": profile},
+            timeout=60_000,
+        )
         try:
             page = ctx.new_page()
             page.goto(f"{srv.url}/benchmarks/BM-TOY-CLASS", wait_until="load", timeout=60_000)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import cli_env, make_record, run_cli
 
+from conftest import cli_env, make_record, run_cli
 from fmbench.records.io import read_record, record_to_yaml, write_text_atomic
 
 pytestmark = pytest.mark.slow
@@ -36,7 +36,9 @@ def test_cli_submit_review_then_leaderboard_shows_model(tmp_path, server_factory
 
     denied = run_cli("hub", "review", "1", "--accept", "--hub", srv.url, "--token", sam_token)
     assert denied.returncode == 2 and "403" in denied.stderr and len(denied.stderr.strip().splitlines()) == 1
-    ok = run_cli("hub", "review", "1", "--accept", "--reason", "checked", "--hub", srv.url, "--token", maint_token)
+    ok = run_cli(
+        "hub", "review", "1", "--accept", "--reason", "checked", "--hub", srv.url, "--token", maint_token
+    )
     assert ok.returncode == 0, ok.stderr
     assert "is accepted" in ok.stdout
 
@@ -93,7 +95,9 @@ def test_cli_import_and_local_review(tmp_path):
     maint_token = store.add_user("m", maintainer=True)[1]
     sub, _ = store.submit(make_record(9, model="dummy_classifier"), alice)
     store.close()
-    r = run_cli("hub", "review", str(sub.id), "--reject", "--reason", "no CIs", "--db", db, "--token", maint_token)
+    r = run_cli(
+        "hub", "review", str(sub.id), "--reject", "--reason", "no CIs", "--db", db, "--token", maint_token
+    )
     assert r.returncode == 0 and "is rejected" in r.stdout, r.stderr
     store = Store.open(db)
     assert store.get_submission(sub.id).reason == "no CIs"

@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from conftest import make_record
 from sqlalchemy import text
 
+from conftest import make_record
 from fmbench.hub.store import Store, record_from_json
 from fmbench.records.digest import digest_matches
 from fmbench.records.io import record_to_yaml
@@ -23,8 +23,12 @@ def _rows(db_url: str) -> list[tuple[int, str, str, str]]:
     store = Store.open(db_url)
     try:
         with store.engines.read.connect() as conn:
-            return [tuple(r) for r in conn.execute(
-                text("SELECT id, eval_id, digest, record_json FROM submissions ORDER BY id"))]
+            return [
+                tuple(r)
+                for r in conn.execute(
+                    text("SELECT id, eval_id, digest, record_json FROM submissions ORDER BY id")
+                )
+            ]
     finally:
         store.close()
 
@@ -36,13 +40,16 @@ def test_20_clients_x_50_submissions_each_stored_exactly_once(tmp_path, server_f
     store.close()
     srv = server_factory(db_url)
     n_clients, per_client = 20, 50
-    bodies = [[record_to_yaml(make_record(c * per_client + k, model=f"m{c:02d}")) for k in range(per_client)]
-              for c in range(n_clients)]
+    bodies = [
+        [record_to_yaml(make_record(c * per_client + k, model=f"m{c:02d}")) for k in range(per_client)]
+        for c in range(n_clients)
+    ]
 
     def client_run(c: int) -> list[tuple[int, str]]:
         out = []
-        with httpx.Client(base_url=srv.url, headers={"Authorization": f"Bearer {token}", **HEADERS},
-                          timeout=60) as cx:
+        with httpx.Client(
+            base_url=srv.url, headers={"Authorization": f"Bearer {token}", **HEADERS}, timeout=60
+        ) as cx:
             for body in bodies[c]:
                 r = cx.post("/api/submissions", content=body)
                 out.append((r.status_code, r.json()["eval_id"]))
@@ -75,8 +82,9 @@ def test_sigkill_mid_submissions_loses_nothing_acknowledged(tmp_path, server_fac
     stop = threading.Event()
 
     def client_run(c: int) -> None:
-        with httpx.Client(base_url=srv.url, headers={"Authorization": f"Bearer {token}", **HEADERS},
-                          timeout=10) as cx:
+        with httpx.Client(
+            base_url=srv.url, headers={"Authorization": f"Bearer {token}", **HEADERS}, timeout=10
+        ) as cx:
             for k in range(10_000):
                 if stop.is_set():
                     return
@@ -118,4 +126,6 @@ def test_sigkill_mid_submissions_loses_nothing_acknowledged(tmp_path, server_fac
     store.close()
     r = httpx.get(f"{restarted.url}/api/health", timeout=10)
     assert r.status_code == 200
-    print(f"acknowledged {len(acked)}, stored {len(stored)} (in flight at the kill: {len(stored) - len(acked)})")
+    print(
+        f"acknowledged {len(acked)}, stored {len(stored)} (in flight at the kill: {len(stored) - len(acked)})"
+    )

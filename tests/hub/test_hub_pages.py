@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from conftest import auth, make_record
-
 from fmbench.hub.store import Store
 from fmbench.records.io import record_to_yaml
 
@@ -11,8 +10,11 @@ EVIL = '<script>alert("x")</script>'
 
 
 def submit(client, token, rec):
-    r = client.post("/api/submissions", content=record_to_yaml(rec),
-                    headers={"Content-Type": "application/yaml", **auth(token)})
+    r = client.post(
+        "/api/submissions",
+        content=record_to_yaml(rec),
+        headers={"Content-Type": "application/yaml", **auth(token)},
+    )
     assert r.status_code in (200, 201), r.text
     return r.json()["id"]
 
@@ -73,11 +75,19 @@ def test_submissions_page_needs_sign_in_and_shows_own(client, tokens):
     r = client.get("/submissions", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login"
     assert client.get("/login").status_code == 200
-    bad = client.post("/login", content="token=nope", headers={"Content-Type": "application/x-www-form-urlencoded"},
-                      follow_redirects=False)
+    bad = client.post(
+        "/login",
+        content="token=nope",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
     assert bad.status_code == 401
-    ok = client.post("/login", content=f"token={tokens['alice']}",
-                     headers={"Content-Type": "application/x-www-form-urlencoded"}, follow_redirects=False)
+    ok = client.post(
+        "/login",
+        content=f"token={tokens['alice']}",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
     assert ok.status_code == 303 and "httponly" in ok.headers["set-cookie"].lower()
     page = client.get("/submissions")
     assert page.status_code == 200
