@@ -133,7 +133,9 @@ def _replicate_chunks(data: Any, n: int, metrics: Sequence[BatchMetric], groups:
     workers = min(2, os.cpu_count() or 1, len(jobs))
     if workers <= 1:
         return [one(j) for j in jobs]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(one, jobs))
 
 
