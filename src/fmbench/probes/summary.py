@@ -1,0 +1,133 @@
+"""Per-level statistics, aggregate metrics and the report's curves and tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fmbench.probes.curves import rauc, retention
+from fmbench.probes.perturb import Probe
+from fmbench.probes.stream import StreamResult
+
+Perf = Callable[[np.ndarray], dict[str, float]]  # probabilities -> {"AUROC": ..., "Accuracy": ...}
+
+
+@dataclass
+class ProbeCurve:
+    """One probe's results: one entry per grid level (permutation: per permutation as well)."""
+
+    probe: Probe
+    levels: list[float]
+    sim_mean: dict[str, list[float]] = field(default_factory=dict)  # output kind -> per level
+    sim_std: dict[str, list[float]] = field(default_factory=dict)
+    perf: dict[str, list[float]] = field(default_factory=dict)  # metric -> per level
+    per_variant: dict[str, list[float]] = field(default_factory=dict)  # permutation: sim and AUROC per perm
+
+
+def summarise(stream: StreamResult, probes: list[tuple[Probe, list[float]]], perf: Perf) -> list[ProbeCurve]:
+    curves = []
+    for probe, levels in probes:
+        c = ProbeCurve(probe, [float(v) for v in levels])
+        for li in range(len(levels)):
+            keys = sorted(k for k in stream.sims if k[0] == probe.name and k[1] == li)
+            for kind in stream.sims[keys[0]]:
+                allv = np.concatenate([stream.sims[k][kind] for k in keys])
+                c.sim_mean.setdefault(kind, []).append(float(allv.mean()))
+                c.sim_std.setdefault(kind, []).append(float(allv.std()))
+            scores = [perf(stream.proba[k]) for k in keys]
+            for m in scores[0]:
+                c.perf.setdefault(m, []).append(float(np.mean([s[m] for s in scores])))
+            if len(keys) > 1 or probe.name == "permutation":
+                c.per_variant["similarity"] = [float(stream.sims[k]["proba"].mean()) for k in keys]
+                for m in scores[0]:
+                    c.per_variant[m] = [s[m] for s in scores]
+        curves.append(c)
+    return curves
+
+
+def aggregate(curves: list[ProbeCurve], clean: dict[str, float]) -> tuple[dict[str, float], dict[str, str]]:
+    """Benchmark metrics (values may be NaN) and the reason for each NaN."""
+    out: dict[str, float] = {}
+    reasons: dict[str, str] = {}
+    clean_auc = clean.get("AUROC", float("nan"))
+    stability = []
+    for c in curves:
+        name, sim = c.probe.name, c.sim_mean["proba"]
+        ret = retention(c.perf["AUROC"], clean_auc)
+        if name == "permutation":
+            out["perm_equivariance"] = float(np.mean(sim))
+            out["perm_retention"] = float(np.mean(ret))
+            key_ret = "perm_retention"
+        else:
+            out[f"{name}_rAUC"] = rauc(c.levels, sim)
+            stability.append(out[f"{name}_rAUC"])
+            key_ret = f"{name}_retention_rAUC"
+            out[key_ret] = rauc(c.levels, ret)
+        if not np.isfinite(out[key_ret]):
+            reasons[key_ret] = "clean AUROC is undefined or 0, so retention is undefined"
+        if name == "shift":
+            moved = [s for v, s in zip(c.levels, sim, strict=True) if v != 0]
+            out["shift_sensitivity"] = float(1 - np.mean(moved)) if moved else float("nan")
+            if not moved:
+                reasons["shift_sensitivity"] = "the shift grid has no non-zero shift"
+    out["robustness_score"] = float(np.mean(stability)) if stability else float("nan")
+    if not stability:
+        reasons["robustness_score"] = "no probe with a severity grid ran (only permutation)"
+    return out, reasons
+
+
+def _r(v: float) -> float | None:
+    return round(float(v), 6) if np.isfinite(v) else None
+
+
+def _band(mean: list[float], std: list[float]) -> tuple[list[float], list[float]]:
+    m, s = np.asarray(mean), np.asarray(std)
+    return [_r(v) for v in np.clip(m - s, -1, 1)], [_r(v) for v in np.clip(m + s, -1, 1)]
+
+
+def report_details(curves: list[ProbeCurve], clean: dict[str, float]) -> dict:
+    """``curves`` (plots in report.html) and ``tables`` (report.md and .html), plain JSON data."""
+    figs, tables, raw = [], [], {}
+    labels = {"proba": "probabilities", "embedding": "embeddings"}
+    for c in curves:
+        name = c.probe.name
+        permuted = name == "permutation"
+        x = list(range(1, len(c.per_variant["similarity"]) + 1)) if permuted else c.levels
+        if permuted:
+            stab = [{"label": "probabilities", "x": x, "y": [_r(v) for v in c.per_variant["similarity"]]}]
+            perf = [{"label": m, "x": x, "y": [_r(v) for v in c.per_variant[m]]} for m in c.perf]
+        else:
+            stab = []
+            for kind, mean in c.sim_mean.items():
+                lo, hi = _band(mean, c.sim_std[kind])
+                stab.append({"label": labels.get(kind, kind), "x": x, "y": [_r(v) for v in mean], "lo": lo, "hi": hi})
+            perf = [{"label": m, "x": x, "y": [_r(v) for v in vals]} for m, vals in c.perf.items()]
+        perf += [{"label": f"clean {m}", "x": [x[0], x[-1]], "y": [_r(v), _r(v)]}
+                 for m, v in clean.items() if np.isfinite(v)]
+        xl = "permutation number" if permuted else c.probe.x_label
+        figs.append({"title": f"{name}: output stability", "x_label": xl,
+                     "y_label": "cosine similarity to clean outputs", "series": stab})
+        figs.append({"title": f"{name}: task performance", "x_label": xl, "y_label": "score", "series": perf})
+        kinds = list(c.sim_mean)
+        cols = [c.probe.x_label[:1].upper() + c.probe.x_label[1:]] + [f"{h} ({labels.get(k, k)})" for k in kinds
+                                                 for h in ("Similarity mean", "Similarity sd")] + list(c.perf)
+        rows = []
+        for i, level in enumerate(c.levels):
+            row: list = [f"{level:g}" + (" permutations" if permuted else "")]
+            for k in kinds:
+                row += [_fmt(c.sim_mean[k][i]), _fmt(c.sim_std[k][i])]
+            rows.append(row + [_fmt(c.perf[m][i]) for m in c.perf])
+        tables.append({"title": f"Probe {name}", "columns": cols, "rows": rows})
+        raw[name] = {"x_label": c.probe.x_label, "levels": c.levels,
+                     "similarity_mean": {k: [_r(v) for v in vals] for k, vals in c.sim_mean.items()},
+                     "similarity_std": {k: [_r(v) for v in vals] for k, vals in c.sim_std.items()},
+                     "performance": {m: [_r(v) for v in vals] for m, vals in c.perf.items()}}
+        if permuted:
+            raw[name]["per_permutation"] = {k: [_r(v) for v in vals] for k, vals in c.per_variant.items()}
+    return {"curves": figs, "tables": tables, "probes": raw}
+
+
+def _fmt(v: float) -> str:
+    return "–" if not np.isfinite(v) else f"{v:.4f}"

@@ -1,0 +1,288 @@
+"""Robustness protocol: stability and performance of a model under graded input perturbations.
+
+The model is fitted once, on the clean training part of the suite's split (holdout or
+predefined; with split ``none`` it is used as given, e.g. a pre-trained model), and then
+evaluated on the test part only: clean, and under every (probe, level). Refitting per level
+would measure the training procedure's robustness rather than the model's. Inputs stream from
+the memory-mapped array batch by batch (see ``fmbench.probes.stream``); a probe failure fails
+the run. Settings come from the suite's ``params`` (validated below), overridden by
+``run-robustness`` options; default grids from the benchmark's ``probe_grids``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from fmbench.errors import ConfigError, DataError
+from fmbench.metrics.classification import CLASSIFICATION_METRICS, ClassificationData
+from fmbench.metrics.grouped import evaluate_grouped
+from fmbench.models.checks import check_matrix, check_probabilities
+from fmbench.probes.perturb import PROBES, ProbeEnv, get_probe
+from fmbench.probes.stream import RowReader, effective_batch, plan_passes, run_stream
+from fmbench.probes.summary import aggregate, report_details, summarise
+from fmbench.records.schema import MetricValue
+from fmbench.tasks.base import PROTOCOLS, Protocol, RunContext, TaskResult, call_model, clusters_for
+from fmbench.tasks.classification import encode_labels
+from fmbench.tasks.splits import holdout_split, predefined_split
+
+BATCH_BYTES = 32 << 20  # default batch: about 32 MB of float32 input
+PERF_METRICS = ("AUROC", "Accuracy")
+
+
+class RobustnessParams(BaseModel):
+    """The suite's ``params`` for protocol robustness."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    probes: list[str] | None = Field(None, description="Probes to run; default: every probe with a grid "
+                                     "that applies to the data's shape.")
+    probe_grids: dict[str, list[float]] = Field(default_factory=dict,
+                                                description="Severity grids overriding the benchmark's.")
+    line_freqs: list[float] = Field([50.0, 60.0], description="Mains frequencies (Hz) of line_noise.")
+    sampling_freq: float | None = Field(None, gt=0, description="Hz; default: the dataset card's params.")
+    batch_size: int | None = Field(None, ge=1, description="Samples per batch; default about 32 MB.")
+    threads: int = Field(2, ge=1, le=64, description="Threads that perturb blocks of a batch in parallel.")
+
+
+def robustness_settings(ctx: RunContext) -> tuple[RobustnessParams, list[tuple[Any, list[float]]], ProbeEnv]:
+    try:
+        params = RobustnessParams.model_validate(ctx.suite.params)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        raise ConfigError(f"suite {ctx.suite.id}: params.{'.'.join(map(str, e['loc']))}: {e['msg']}") from None
+    X = ctx.dataset.X
+    ndim = X.ndim
+    if ndim not in PROBES:
+        raise DataError(f"dataset {ctx.dataset.id}: X has shape {X.shape}; robustness probes need (N, F), "
+                        "(N, C, T) or (N, X, Y, Z)")
+    grids = {**ctx.benchmark.probe_grids, **params.probe_grids}
+    names = ctx.options.get("probes") or params.probes or [p for p in PROBES[ndim] if p in grids]
+    sf = ctx.options.get("sampling_freq") or params.sampling_freq or ctx.dataset.card.params.get("sampling_freq")
+    env = ProbeEnv(sampling_freq=None if sf is None else float(sf), line_freqs=tuple(params.line_freqs))
+    chosen = []
+    for name in dict.fromkeys(names):
+        probe = get_probe(name, ndim)
+        if name not in grids or not grids[name]:
+            raise ConfigError(f"probe {name}: no severity grid; add params.probe_grids.{name} to suite {ctx.suite.id}")
+        levels = [float(v) for v in grids[name]]
+        probe.check(levels, tuple(X.shape[1:]), env)
+        chosen.append((probe, levels))
+    if not chosen:
+        raise ConfigError(f"suite {ctx.suite.id}: no probe to run for data of shape {X.shape}")
+    return params, chosen, env
+
+
+def _split(ctx: RunContext, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+    split, meta = ctx.suite.split, ctx.dataset.meta
+    if split.kind == "holdout":
+        train, test = holdout_split(y, meta, split, ctx.seed_split)
+        label = f"holdout test {len(test)}/{len(y)}"
+    elif split.kind == "predefined":
+        train, test = predefined_split(meta)
+        label = "test"
+    else:
+        train, test = np.array([], dtype=np.intp), np.arange(len(y))
+        label = "all (no fitting)"
+    if len(test) == 0:
+        raise DataError(f"dataset {ctx.dataset.id}: the split leaves no test samples")
+    return np.sort(train), np.sort(test), label
+
+
+def _progress(total: int):  # noqa: ANN202
+    """A Rich progress bar on a terminal; None (quiet) when stderr is piped."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("robustness"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=Console(stderr=True), transient=True)
+    return bar, bar.add_task("probes x levels x batches", total=total)
+
+
+@PROTOCOLS.register("robustness")
+class RobustnessProtocol(Protocol):
+    name = "robustness"
+
+    def check_compatible(self, ctx: RunContext) -> list[str]:
+        problems = []
+        if ctx.dataset.X is None:
+            problems.append(f"dataset {ctx.dataset.id} has no input array X")
+        if ctx.suite.split.kind == "kfold":
+            problems.append("robustness fits the model once: use split kind holdout, predefined or none, not kfold")
+        if not hasattr(ctx.model, "predict_proba"):
+            problems.append(f"model {ctx.model_id!r} has no predict_proba()")
+        return problems
+
+    def evaluate(self, ctx: RunContext) -> TaskResult:
+        import time
+
+        params, probes, env = robustness_settings(ctx)
+        y, classes, positive = encode_labels(ctx)
+        train, test, split_label = _split(ctx, y)
+        X, model, K = ctx.dataset.X, ctx.model, len(classes)
+        fit_s = 0.0
+        if len(train) and hasattr(model, "fit"):
+            reader = RowReader(X, train)
+            Xtr = reader.read(0, len(train), np.empty((len(train), *X.shape[1:]), dtype=np.float32))
+            reader.close()
+            t = time.perf_counter()
+            call_model(ctx, model, "fit", Xtr, y[train])
+            fit_s = time.perf_counter() - t
+            del Xtr
+        has_embed = callable(getattr(model, "embed", None))
+
+        def infer(x: np.ndarray) -> dict[str, np.ndarray]:
+            P = check_probabilities(call_model(ctx, model, "predict_proba", x), n_rows=len(x), n_classes=K,
+                                    model_id=ctx.model_id, classes=getattr(model, "classes_", None))
+            out = {"proba": P}
+            if has_embed:
+                out["embedding"] = check_matrix(call_model(ctx, model, "embed", x), n_rows=len(x),
+                                                model_id=ctx.model_id, what="embed() output")
+            return out
+
+        seed = ctx.seed_split
+        passes = plan_passes(probes, seed=seed, shape=tuple(X.shape[1:]))
+        row_bytes = 4 * int(np.prod(X.shape[1:]))
+        batch = effective_batch(ctx.options.get("batch_size") or params.batch_size
+                                or max(1, BATCH_BYTES // row_bytes), row_bytes // 4)
+        n_batches = -(-len(test) // batch)
+        bar = _progress(n_batches * (1 + len(passes)))
+        try:
+            if bar is not None:
+                bar[0].start()
+            stream = run_stream(RowReader(X, test), passes, infer, env=env, batch_size=batch,
+                                threads=params.threads,
+                                advance=(lambda: bar[0].advance(bar[1])) if bar is not None else None)
+        finally:
+            if bar is not None:
+                bar[0].stop()
+
+        yt = y[test]
+
+        def perf(P: np.ndarray) -> dict[str, float]:
+            d = ClassificationData(yt, P, positive=positive)
+            return {m: CLASSIFICATION_METRICS[m].point(d)[0] for m in PERF_METRICS}
+
+        curves = summarise(stream, probes, perf)
+        meta = ctx.dataset.meta.iloc[test].reset_index(drop=True)
+        grouped = evaluate_grouped(
+            ClassificationData(yt, stream.clean, positive=positive), len(test),
+            [CLASSIFICATION_METRICS[m] for m in PERF_METRICS], scheme=ctx.scheme(),
+            clusters=clusters_for(meta, ctx.suite.bootstrap.cluster_column), directions={})
+        clean = {m: grouped.metrics[m].value if grouped.metrics[m].value is not None else float("nan")
+                 for m in PERF_METRICS}
+        values, reasons = aggregate(curves, clean)
+        metrics = {"robustness_score": _mv(values.pop("robustness_score"), reasons, "robustness_score", len(test))}
+        metrics.update({k: _mv(v, reasons, k, len(test)) for k, v in values.items()})
+        for m in PERF_METRICS:
+            metrics[f"clean_{m}"] = grouped.metrics[m]
+        rankable, why = _rankability(stream.clean, grouped.metrics["AUROC"])
+        details = report_details(curves, clean)
+        details.update({
+            "classes": classes, "positive_class": classes[positive] if K == 2 else None,
+            "seed": seed, "batch_size": int(batch), "sampling_freq": env.sampling_freq,
+            "outputs_compared": ["probabilities"] + (["embeddings"] if has_embed else []),
+            "fit": (f"fitted once on the clean training split ({len(train)} samples)"
+                    if len(train) and hasattr(model, "fit") else "not fitted (used as given)"),
+            "constant_outputs": bool(np.ptp(stream.clean, axis=0).max() <= 1e-12),
+        })
+        return TaskResult(metrics=metrics, n_eval=len(test), split=split_label, details=details,
+                          rankable=rankable, rankable_reason=why,
+                          timings={"fit_s": fit_s, "inference_s": stream.inference_s,
+                                   "perturb_s": stream.perturb_s})
+
+
+def _mv(value: float, reasons: dict[str, str], name: str, n: int) -> MetricValue:
+    if not np.isfinite(value):
+        return MetricValue(value=None, n=n, reason=reasons.get(name, "undefined"))
+    return MetricValue(value=round(float(value), 6), n=n)
+
+
+def _rankability(clean: np.ndarray, auroc: MetricValue) -> tuple[bool, str | None]:
+    """Constant clean outputs, or clean AUROC not above chance, make stability meaningless."""
+    if np.ptp(clean, axis=0).max() <= 1e-12:
+        return False, ("the model's clean outputs are the same for every sample: a constant model is "
+                       "perfectly stable by construction, so its robustness is not ranked")
+    if auroc.value is None:
+        return False, f"clean AUROC is undefined ({auroc.reason}); robustness is not ranked"
+    lower = auroc.ci[0] if auroc.ci is not None else auroc.value
+    if lower <= 0.5:
+        ci = f" (95% CI {auroc.ci[0]:.3f}-{auroc.ci[1]:.3f})" if auroc.ci is not None else ""
+        return False, (f"clean AUROC {auroc.value:.3f}{ci} is not above chance (0.5): the stability of a "
+                       "model without skill is not meaningful, so its robustness is not ranked")
+    return True, None
+
+
+DEFAULT_SUITE = "SUITE-ROBUSTNESS-NEURO"
+
+
+def file_dataset(folder: Path, suite: Any, *, sampling_freq: float | None) -> tuple[Any, Any, Any]:
+    """(card, dataset, suite variant) for ``--data DIR``: X.npy memory-mapped + meta.csv.
+
+    The suite's settings are kept; metadata it names but the folder lacks (split groups,
+    bootstrap clusters, required columns) are dropped rather than refused.
+    """
+    import re
+
+    from fmbench.catalog.schema import DatasetCard
+    from fmbench.data.store import load_dataset
+
+    folder = Path(folder).expanduser()
+    if not (folder / "X.npy").is_file():
+        raise DataError(f"--data {folder}: no X.npy there; the folder needs X.npy (samples first) and meta.csv")
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", folder.resolve().name).strip("-._") or "data"
+    params: dict[str, Any] = {"path": str(folder)}
+    if sampling_freq is not None:
+        params["sampling_freq"] = float(sampling_freq)
+    card = DatasetCard(id=f"DS-FILE-{name}", name=folder.resolve().name, source="file", loader="npy_table",
+                       format="npy+csv", license="unknown (user data)", params=params,
+                       description=f"user data from {folder}")
+    dataset = load_dataset(card)
+    cols = set(dataset.meta.columns)
+    split = suite.split
+    if split.group_column is not None and split.group_column not in cols:
+        split = split.model_copy(update={"group_column": None})
+    boot = suite.bootstrap
+    if boot.cluster_column is not None and boot.cluster_column not in cols:
+        boot = boot.model_copy(update={"cluster_column": None})
+    variant = suite.model_copy(update={"dataset_id": card.id, "split": split, "bootstrap": boot,
+                                       "required_metadata": [c for c in suite.required_metadata if c in cols]})
+    return card, dataset, variant
+
+
+def run_robustness(model: str | Path, out_dir: str | Path, *, suite_id: str | None = None,
+                   data: str | Path | None = None, probes: list[str] | None = None,
+                   sampling_freq: float | None = None, seed: int | None = None, batch_size: int | None = None,
+                   catalog_dirs: Any = (), data_dir: str | Path | None = None, catalog: Any = None) -> Any:
+    """``fmbench run-robustness``: the core run pipeline with the robustness protocol's options."""
+    import dataclasses
+
+    from fmbench.catalog.registry import load_catalog
+    from fmbench.models.config import resolve_model_config
+    from fmbench.records.io import write_outputs
+    from fmbench.runner import RunOutcome, evaluate_context, prepare_context, record_from_result, render_outputs
+
+    catalog = catalog or load_catalog(catalog_dirs)
+    suite = catalog.suite(suite_id or DEFAULT_SUITE)
+    if suite.protocol != "robustness":
+        raise ConfigError(f"--suite {suite.id}: its protocol is {suite.protocol!r}; run-robustness runs suites "
+                          f"with protocol 'robustness' (e.g. {DEFAULT_SUITE}); use `fmbench run` for this one")
+    config, _ = resolve_model_config(model, catalog)
+    dataset = None
+    if data is not None:
+        card, dataset, suite = file_dataset(Path(data), suite, sampling_freq=sampling_freq)
+        catalog = dataclasses.replace(catalog, suites={**catalog.suites, suite.id: suite},
+                                      datasets={**catalog.datasets, card.id: card})
+    options = {"probes": probes, "sampling_freq": sampling_freq, "batch_size": batch_size}
+    ctx = prepare_context(catalog, suite.id, config, data_dir=data_dir, seed=seed, dataset=dataset,
+                          options={k: v for k, v in options.items() if v is not None})
+    result, wall = evaluate_context(ctx)
+    record = record_from_result(ctx, result, wall_s=wall, seed=seed)
+    files = write_outputs(out_dir, render_outputs(record, catalog))
+    return RunOutcome(record=record, out_dir=Path(out_dir), files=files)
