@@ -93,7 +93,8 @@ def torch_dtype(torch: Any, name: str) -> Any:
 
 def load_pretrained(cls: Any, config: ModelConfig, folder: Path, opts: TorchOptions, **kw: Any) -> Any:
     """``cls.from_pretrained`` from a local folder only, in eval mode on the chosen device."""
-    torch, _ = require_fm(config)
+    torch, tf = require_fm(config)
+    tf.utils.logging.disable_progress_bar()
     try:
         model = cls.from_pretrained(str(folder), local_files_only=True, dtype=torch_dtype(torch, opts.dtype), **kw)
     except (OSError, ValueError) as exc:
