@@ -12,9 +12,8 @@ SCHEMA_ID = "https://fmbench.example/schemas/leaderboard.schema.json"
 
 
 def render_json(lb: Leaderboard) -> str:
-    """The leaderboard as JSON: sorted keys, two-space indent, newline at the end."""
-    return json.dumps(lb.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False,
-                      allow_nan=False) + "\n"
+    """The leaderboard as compact JSON (keys in schema order, lists in page order) plus a newline."""
+    return lb.model_dump_json() + "\n"
 
 
 def leaderboard_json_schema() -> str:

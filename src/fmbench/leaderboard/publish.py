@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import pickle
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fmbench.errors import RecordError
+
+OUTPUT_CACHE_FORMAT = 1
 
 
 def default_cache_dir() -> Path:
@@ -23,17 +26,39 @@ class PublishResult:
     written: list[Path] = field(default_factory=list)
     records: int = 0
     cache_hits: int = 0
+    output_cache_hit: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+
+
+def _load_outputs(path: Path, key: str) -> dict | None:
+    try:
+        with path.open("rb") as fh:
+            data = pickle.load(fh)  # noqa: S301 - our own cache file
+    except Exception:  # noqa: BLE001 - missing or corrupt: build again
+        return None
+    return data if isinstance(data, dict) and data.get("key") == key else None
+
+
+def _save_outputs(path: Path, data: dict) -> None:
+    from fmbench.records.io import write_text_atomic
+
+    write_text_atomic(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def build_leaderboard(evals: Sequence[Path], *, out_md: Path | None = None, out_html: Path | None = None,
                       out_json: Path | None = None, strict: bool = False, catalog_dirs: Sequence[Path] = (),
                       cache_dir: Path | None = None) -> PublishResult:
     """Collect, validate, rank and write every requested output; nothing is written when
-    ``strict`` and a record is invalid (RecordError listing every skipped file)."""
+    ``strict`` and a record is invalid (RecordError listing every skipped file).
+
+    With a ``cache_dir``, parsed records are cached by content hash, and the rendered outputs
+    of the last build are kept with the fingerprint of its inputs (catalog, every file name
+    and content hash): when nothing changed, they are written again without parsing anything.
+    """
+    from fmbench import __version__
     from fmbench.catalog.registry import load_catalog
     from fmbench.leaderboard.build import build
-    from fmbench.leaderboard.collect import collect
+    from fmbench.leaderboard.collect import collect, inputs_fingerprint, no_gc, scan
     from fmbench.leaderboard.html import render_html_site
     from fmbench.leaderboard.jsonout import render_json
     from fmbench.leaderboard.markdown import render_markdown
@@ -41,27 +66,43 @@ def build_leaderboard(evals: Sequence[Path], *, out_md: Path | None = None, out_
 
     t0 = time.perf_counter()
     catalog = load_catalog(catalog_dirs)
-    res = collect(list(evals), catalog, cache_dir=cache_dir)
+    scanned = scan(list(evals))
+    wanted = (out_md is not None, out_json is not None, out_html is not None)
+    key = f"{OUTPUT_CACHE_FORMAT}:{__version__}:{wanted}:{inputs_fingerprint(scanned, catalog)}"
+    out_cache = None if cache_dir is None else Path(cache_dir) / "last-build.pickle"
+    hit = None if out_cache is None else _load_outputs(out_cache, key)
     t1 = time.perf_counter()
-    if strict and res.skipped:
-        raise RecordError(f"--strict: {len(res.skipped)} invalid record(s): " + "; ".join(res.skipped))
-    lb = build([r for _, r in res.records], catalog, skipped=res.skipped)
-    t2 = time.perf_counter()
-    out = PublishResult(skipped=list(res.skipped), records=len(res.records), cache_hits=res.cache_hits)
-    rendered: list[tuple[Path, str | dict[str, str | bytes]]] = []
-    if out_md is not None:
-        rendered.append((out_md, render_markdown(lb)))
-    if out_json is not None:
-        rendered.append((out_json, render_json(lb)))
-    if out_html is not None:
-        rendered.append((out_html, render_html_site(lb)))
-    t3 = time.perf_counter()
-    for path, content in rendered:
-        if isinstance(content, dict):
-            out.written += write_outputs(path, content)
-        else:
-            write_text_atomic(path, content)
-            out.written.append(path)
+    if hit is not None:
+        out = PublishResult(skipped=hit["skipped"], records=hit["records"], cache_hits=len(scanned),
+                            output_cache_hit=True)
+        md_text, json_text, site = hit["md"], hit["json"], hit["site"]
+        t2 = t3 = time.perf_counter()
+    else:
+        res = collect(list(evals), catalog, cache_dir=cache_dir, scanned=scanned)
+        t2 = time.perf_counter()
+        if strict and res.skipped:
+            raise RecordError(f"--strict: {len(res.skipped)} invalid record(s): " + "; ".join(res.skipped))
+        with no_gc():
+            lb = build([r for _, r in res.records], catalog, skipped=res.skipped)
+            md_text = render_markdown(lb) if out_md is not None else None
+            json_text = render_json(lb) if out_json is not None else None
+            site = render_html_site(lb) if out_html is not None else None
+        out = PublishResult(skipped=list(res.skipped), records=len(res.records), cache_hits=res.cache_hits)
+        t3 = time.perf_counter()
+        if out_cache is not None:
+            _save_outputs(out_cache, {"key": key, "skipped": out.skipped, "records": out.records,
+                                      "md": md_text, "json": json_text, "site": site})
+    if strict and out.skipped:
+        raise RecordError(f"--strict: {len(out.skipped)} invalid record(s): " + "; ".join(out.skipped))
+    if out_md is not None and md_text is not None:
+        write_text_atomic(out_md, md_text)
+        out.written.append(out_md)
+    if out_json is not None and json_text is not None:
+        write_text_atomic(out_json, json_text)
+        out.written.append(out_json)
+    if out_html is not None and site is not None:
+        out.written += write_outputs(out_html, site)
     t4 = time.perf_counter()
-    out.timings = {"collect": t1 - t0, "build": t2 - t1, "render": t3 - t2, "write": t4 - t3, "total": t4 - t0}
+    out.timings = {"scan": t1 - t0, "collect": t2 - t1, "build+render": t3 - t2, "write": t4 - t3,
+                   "total": t4 - t0}
     return out

@@ -33,7 +33,11 @@ def record_catalog_problems(record: EvalRecord, catalog: Catalog, *, require_dig
         for group, result in groups.items():
             for name, mv in result.metrics.items():
                 problems += _range_problems(bench, f"stratified.{dim}.{group}.{name}", name, mv.value, mv.ci)
-    nonfinite = nonfinite_fields(record.to_data(with_digest=False))
+    # Metric values and CIs are checked by the schema; these fields take any float.
+    nonfinite = [hit for key in ("resources", "details", "provenance")
+                 for hit in nonfinite_fields(getattr(record, key), key)]
+    if record.subgroups:
+        nonfinite += nonfinite_fields({k: v.to_data() for k, v in record.subgroups.items()}, "subgroups")
     problems += [f"{where}: must be a finite number, got {v}" for where, v in nonfinite[:5]]
     if nonfinite:
         return problems  # the digest of data with NaN/inf cannot be computed
@@ -64,17 +68,17 @@ def _range_problems(bench, where: str, name: str, value, ci) -> list[str]:  # no
 
 
 def nonfinite_fields(data: Any, where: str = "") -> list[tuple[str, float]]:
-    """Dotted paths of NaN/inf floats in plain record data (bootstrap replicates excepted:
-    an undefined replicate is NaN by design)."""
+    """Dotted paths of NaN/inf floats in plain data (lists of finite numbers are skipped fast)."""
     if isinstance(data, float):
         return [] if math.isfinite(data) else [(where or "(root)", data)]
     out: list[tuple[str, float]] = []
     if isinstance(data, dict):
         for k, v in data.items():
-            if where == "bootstrap" and k == "replicates":
-                continue
-            out += nonfinite_fields(v, f"{where}.{k}" if where else str(k))
+            if not isinstance(v, str | int | bool | None):
+                out += nonfinite_fields(v, f"{where}.{k}" if where else str(k))
     elif isinstance(data, list | tuple):
+        if all(type(v) is int or (type(v) is float and math.isfinite(v)) for v in data):
+            return out
         for i, v in enumerate(data):
             out += nonfinite_fields(v, f"{where}.{i}")
     return out
