@@ -88,8 +88,14 @@ def benchmark_page(benchmark_id: str, hub: HubDep) -> HTMLResponse:
 
 
 @router.get("/models/{model_id}", response_class=HTMLResponse)
-def model_page(model_id: str, request: Request, hub: HubDep) -> HTMLResponse:
-    _, lb = hub.cache.current()
+def model_page(model_id: str, hub: HubDep) -> HTMLResponse:
+    html = hub.cache.rendered(f"model:{model_id}", lambda lb: _model_html(hub, model_id, lb))
+    if html is None:
+        raise HTTPException(404, f"model {model_id!r} has no accepted records")
+    return _html(html)
+
+
+def _model_html(hub: Hub, model_id: str, lb: Any) -> str | None:
     rows = []
     for b in lb.benchmarks:
         for row in b.rows:
@@ -117,7 +123,7 @@ def model_page(model_id: str, request: Request, hub: HubDep) -> HTMLResponse:
         key=lambda r: (r.benchmark_id, r.created_at, r.eval_id),
     )
     if not rows and not records:
-        raise HTTPException(404, f"model {model_id!r} has no accepted records")
+        return None
     card = hub.catalog.models.get(model_id)
     name = rows[0]["model_name"] if rows else (card.name if card else records[0].model.name)
     recs = [
@@ -130,18 +136,16 @@ def model_page(model_id: str, request: Request, hub: HubDep) -> HTMLResponse:
         }
         for r in records
     ]
-    return _html(
-        render(
-            "model.html",
-            title=hub.settings.title,
-            base_url="",
-            user=None,
-            model_id=model_id,
-            model_name=name,
-            card=card,
-            rows=rows,
-            records=recs,
-        )
+    return render(
+        "model.html",
+        title=hub.settings.title,
+        base_url="",
+        user=None,
+        model_id=model_id,
+        model_name=name,
+        card=card,
+        rows=rows,
+        records=recs,
     )
 
 

@@ -63,11 +63,11 @@ class LeaderboardCache:
             return [self._records[i] for i in self._ids if i in self._records]
 
     def rendered(self, key: str, render: Callable[[Any], Any]) -> Any:
-        """``render(board)`` computed once per version and key."""
+        """``render(board)`` computed once per version and key (a None result is not kept)."""
         version, board = self.current()
         hit = self._rendered.get((version, key))
         if hit is None:
             hit = render(board)
-            if version == self._version:
+            if hit is not None and version == self._version:
                 self._rendered[(version, key)] = hit
         return hit
