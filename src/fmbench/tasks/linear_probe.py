@@ -139,7 +139,8 @@ def compute_embeddings(ctx: RunContext, inputs: Any, chunk: int, timings: dict[s
     def model() -> Any:
         if not prepared:
             m = ctx.model
-            names = ctx.dataset.extras.get("feature_names")
+            ex = ctx.dataset.extras
+            names = ex.get("feature_names") if ex.get("feature_names") is not None else ex.get("var_names")
             if names is not None and hasattr(m, "set_feature_names"):
                 call_model(ctx, m, "set_feature_names", list(names))
             prepared.append(m)
