@@ -167,6 +167,11 @@ def load_wordnet():  # noqa: ANN201
         except (LookupError, ImportError):
             return None, ("WordNet not found: install Debian's wordnet-base and wordnet-sense-index "
                           "(/usr/share/wordnet) or nltk's wordnet corpus; meteor is not computed without it")
+    import nltk
+
+    root = str(folder.parent.parent)  # the nltk_data folder; nltk only reads corpora under its data path
+    if root not in [str(p) for p in nltk.data.path]:
+        nltk.data.path.append(root)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return WordNetCorpusReader(str(folder), None), None
