@@ -121,3 +121,20 @@ def test_mkdocs_build_strict(tmp_path):
     page = (site_dir / "leaderboards" / "index.html").read_text(encoding="utf-8")
     assert "Flamingo" in page and "<table>" in page and "Submission guide" in (
         site_dir / "contributing" / "submission_guide" / "index.html").read_text(encoding="utf-8")
+
+
+def test_parallel_and_serial_collection_agree(tmp_path, monkeypatch):
+    import importlib
+
+    collect_mod = importlib.import_module("fmbench.leaderboard.collect")
+    from fmbench.leaderboard.collect import collect_infos, scan
+
+    write_records(tmp_path / "ok", [make_record(model=f"m{i % 5}", value=0.5 + i / 100) for i in range(30)])
+    _invalid(tmp_path / "bad")
+    monkeypatch.setattr(collect_mod, "PARALLEL_MIN", 4)
+    catalog = load_catalog()
+    files = scan([tmp_path])
+    par = collect_infos(files, catalog, workers=2)
+    ser = collect_infos(files, catalog, workers=1)
+    assert par.skipped == ser.skipped
+    assert [(s, i.summary(), i.record) for s, i in par.infos] == [(s, i.summary(), i.record) for s, i in ser.infos]

@@ -16,7 +16,9 @@ Rules (also in docs/contributing/submission_guide.md):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from fmbench.catalog.registry import Catalog
@@ -36,8 +38,50 @@ from fmbench.leaderboard.model import (
 from fmbench.leaderboard.rank import sort_key, tie_groups
 from fmbench.records.schema import EvalRecord, MetricValue
 
-
 RESERVED_ANCHORS = ("index", "leaderboard", "assets", "quick-navigation", "submit-your-model")
+
+
+@dataclass(slots=True)
+class RecordInfo:
+    """What ranking needs to know of a record; the full record is loaded only when shown."""
+
+    eval_id: str
+    benchmark_id: str
+    model_key: str  # model id, lower-cased
+    status: str
+    rankable: bool
+    rankable_reason: str | None
+    primary: float | None  # value of the benchmark's primary metric
+    primary_reason: str | None
+    ts: float  # created_at as a POSIX timestamp
+    loader: Callable[[], EvalRecord] | None = None
+    _record: EvalRecord | None = None
+
+    @property
+    def record(self) -> EvalRecord:
+        if self._record is None:
+            assert self.loader is not None
+            self._record = self.loader()
+        return self._record
+
+    @property
+    def date(self) -> str:
+        return datetime.fromtimestamp(self.ts, UTC).strftime("%Y-%m-%d")
+
+    @classmethod
+    def of(cls, rec: EvalRecord, primary_metric: str | None) -> RecordInfo:
+        mv = rec.metrics.get(primary_metric) if primary_metric else None
+        return cls(rec.eval_id, rec.benchmark_id, rec.model.id.lower(), rec.status, rec.rankable,
+                   rec.rankable_reason, None if mv is None else mv.value, None if mv is None else mv.reason,
+                   rec.created_at.timestamp(), None, rec)
+
+    def summary(self) -> tuple:
+        return (self.eval_id, self.benchmark_id, self.model_key, self.status, self.rankable,
+                self.rankable_reason, self.primary, self.primary_reason, self.ts)
+
+    @classmethod
+    def from_summary(cls, summary: tuple, loader: Callable[[], EvalRecord]) -> RecordInfo:
+        return cls(*summary, loader=loader)
 
 
 def slug(text: str) -> str:
@@ -151,38 +195,36 @@ def _unranked(rec: EvalRecord, bench: BenchmarkSpec, reason: str) -> Unranked:
     )
 
 
-def _latest_per_model(recs: Sequence[EvalRecord]) -> list[EvalRecord]:
-    latest: dict[str, EvalRecord] = {}
-    for r in recs:
-        key = r.model.id.lower()
-        cur = latest.get(key)
-        if cur is None or (_ts(r), r.eval_id) > (_ts(cur), cur.eval_id):
-            latest[key] = r
-    return sorted(latest.values(), key=lambda r: (r.model.id.lower(), r.eval_id))
+def _latest_per_model(infos: Sequence[RecordInfo]) -> list[RecordInfo]:
+    latest: dict[str, RecordInfo] = {}
+    for r in infos:
+        cur = latest.get(r.model_key)
+        if cur is None or (r.ts, r.eval_id) > (cur.ts, cur.eval_id):
+            latest[r.model_key] = r
+    return sorted(latest.values(), key=lambda r: (r.model_key, r.eval_id))
 
 
-def build_board(bench: BenchmarkSpec, recs: Sequence[EvalRecord]) -> BenchmarkBoard:
+def build_board(bench: BenchmarkSpec, infos: Sequence[RecordInfo]) -> BenchmarkBoard:
     metric, direction = bench.primary_metric, bench.primary.direction
-    candidates: dict[str, list[EvalRecord]] = {}
-    listed_apart: list[tuple[EvalRecord, str]] = []
-    failed: list[EvalRecord] = []
-    for r in recs:
+    candidates: dict[str, list[RecordInfo]] = {}
+    listed_apart: list[tuple[RecordInfo, str]] = []
+    failed: list[RecordInfo] = []
+    for r in infos:
         if r.status == "failed":
             failed.append(r)
         elif not r.rankable:
             listed_apart.append((r, r.rankable_reason or "not rankable"))
-        elif r.metric_value(metric) is None:
-            mv = r.metrics.get(metric)
-            why = mv.reason if mv is not None and mv.reason else "no value"
-            listed_apart.append((r, f"{metric} is undefined: {why}"))
+        elif r.primary is None:
+            listed_apart.append((r, f"{metric} is undefined: {r.primary_reason or 'no value'}"))
         else:
-            candidates.setdefault(r.model.id.lower(), []).append(r)
+            candidates.setdefault(r.model_key, []).append(r)
 
-    def best_key(r: EvalRecord) -> tuple:
-        return (sort_key(r.metrics[metric].value, direction), -_ts(r), r.eval_id)  # type: ignore[arg-type]
+    def best_key(r: RecordInfo) -> tuple:
+        return (sort_key(r.primary, direction), -r.ts, r.eval_id)  # type: ignore[arg-type]
 
     best = {k: min(v, key=best_key) for k, v in candidates.items()}
-    ordered = sorted(best.values(), key=lambda r: (*best_key(r)[:2], r.model.id.lower(), r.eval_id))
+    ordered_infos = sorted(best.values(), key=lambda r: (*best_key(r)[:2], r.model_key, r.eval_id))
+    ordered = [i.record for i in ordered_infos]
     entries = tie_groups(ordered, metric, direction=direction)
     names: set[str] = set()
     for r in ordered:
@@ -202,19 +244,17 @@ def build_board(bench: BenchmarkSpec, recs: Sequence[EvalRecord]) -> BenchmarkBo
             metrics={m: _cell(rec.metrics[m]) for m in order if m in rec.metrics},
             breakdowns=breakdowns(bench, rec), curves=curves(rec.details),
         ))
-    apart_latest = _latest_per_model([r for r, _ in listed_apart])
     reasons = {r.eval_id: why for r, why in listed_apart}
-    dirs = {m: _direction(bench, m) for m in order}
+    apart = [_unranked(i.record, bench, reasons[i.eval_id]) for i in _latest_per_model([r for r, _ in listed_apart])]
+    failed_rows = [_unranked(i.record, bench, i.record.error or "failed") for i in _latest_per_model(failed)]
     return BenchmarkBoard(
         id=bench.id, anchor=slug(bench.id), name=bench.name, health_domain=bench.health_domain,
         health_topic=bench.health_topic, ai_task=bench.ai_task, description=bench.description,
         clinical_relevance=bench.clinical_relevance, primary_metric=metric,
         direction=direction,  # type: ignore[arg-type]
-        metric_directions=dirs,  # type: ignore[arg-type]
-        rows=rows,
-        not_rankable=[_unranked(r, bench, reasons[r.eval_id]) for r in apart_latest],
-        failed=[_unranked(r, bench, r.error or "failed") for r in _latest_per_model(failed)],
-        evaluations=len(recs), last_updated=max((_date(r) for r in recs), default=None),
+        metric_directions={m: _direction(bench, m) for m in order},  # type: ignore[arg-type]
+        rows=rows, not_rankable=apart, failed=failed_rows,
+        evaluations=len(infos), last_updated=max((i.date for i in infos), default=None),
     )
 
 
@@ -223,13 +263,22 @@ def build(records: Sequence[EvalRecord], catalog: Catalog, *, skipped: Sequence[
 
     Records of benchmarks the catalog does not define are listed in ``skipped``.
     """
-    by_bench: dict[str, list[EvalRecord]] = {}
+    infos = []
     extra_skipped: list[str] = []
     for r in records:
-        if r.benchmark_id not in catalog.benchmarks:
+        bench = catalog.benchmarks.get(r.benchmark_id)
+        if bench is None:
             extra_skipped.append(f"{r.eval_id}: benchmark_id: unknown benchmark {r.benchmark_id!r}")
             continue
-        by_bench.setdefault(r.benchmark_id, []).append(r)
+        infos.append(RecordInfo.of(r, bench.primary_metric))
+    return build_from_infos(infos, catalog, skipped=[*skipped, *extra_skipped])
+
+
+def build_from_infos(infos: Sequence[RecordInfo], catalog: Catalog, *, skipped: Sequence[str] = ()) -> Leaderboard:
+    """As ``build``, from record summaries whose full records load on demand (see collect)."""
+    by_bench: dict[str, list[RecordInfo]] = {}
+    for i in infos:
+        by_bench.setdefault(i.benchmark_id, []).append(i)
     benches = sorted(catalog.benchmarks.values(), key=lambda b: (b.health_domain.lower(), b.id.lower()))
     boards = []
     anchors: set[str] = set(RESERVED_ANCHORS)
@@ -241,14 +290,14 @@ def build(records: Sequence[EvalRecord], catalog: Catalog, *, skipped: Sequence[
         anchors.add(anchor)
         boards.append(board.model_copy(update={"anchor": anchor}))
     domains: dict[str, list[str]] = {}
-    for b in boards:
-        domains.setdefault(b.health_domain, []).append(b.id)
-    used = [r for rs in by_bench.values() for r in rs]
-    models = {r.model.id.lower() for r in used if r.status == "completed"}
+    for board in boards:
+        domains.setdefault(board.health_domain, []).append(board.id)
+    used = [i for b in benches for i in by_bench.get(b.id, [])]
+    models = {i.model_key for i in used if i.status == "completed"}
     return Leaderboard(
-        last_updated=max((_date(r) for r in used), default=None),
+        last_updated=max((i.date for i in used), default=None),
         stats=Stats(benchmarks=len(boards), models=len(models), evaluations=len(used)),
         domains=[Domain(name=d, anchor=slug(d), benchmarks=ids) for d, ids in domains.items()],
         benchmarks=boards,
-        skipped=[*skipped, *extra_skipped],
+        skipped=list(skipped),
     )

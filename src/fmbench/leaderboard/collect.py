@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from fmbench.catalog.registry import Catalog
 from fmbench.errors import NotFoundError
+from fmbench.leaderboard.build import RecordInfo
 from fmbench.records.schema import EvalRecord
 from fmbench.records.validate import record_catalog_problems
 from fmbench.yamlio import parse_yaml
@@ -33,7 +34,8 @@ try:  # optional Rust YAML parser, ~9x faster than libyaml+PyYAML on records (ex
 except ImportError:  # pragma: no cover - the reference parser is always there
     _yaml_rs = None
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+PARALLEL_MIN = 400  # files to parse before forking workers pays off
 RECORD_SUFFIXES = (".yaml", ".yml", ".json")
 
 
@@ -128,8 +130,12 @@ def _fast_parse(content: bytes) -> object | None:
         return None
 
 
-def parse_and_check(content: bytes, catalog: Catalog) -> EvalRecord | str:
-    """The valid record, or the reason (without the file name) it is not acceptable.
+def _parse(content: bytes, parser: str) -> object:
+    return _fast_parse(content) if parser == "fast" else parse_yaml(content, source="")
+
+
+def check(content: bytes, catalog: Catalog) -> tuple[str, EvalRecord] | str:
+    """(parser, valid record), or the reason (without the file name) it is not acceptable.
 
     Fast path: JSON, or YAML through yaml_rs when installed. Its result is trusted only for
     a record that carries a digest and whose digest matches the parsed content, which proves
@@ -140,18 +146,70 @@ def parse_and_check(content: bytes, catalog: Catalog) -> EvalRecord | str:
     if isinstance(fast, dict) and fast.get("digest"):
         outcome = _validate(fast, catalog)
         if isinstance(outcome, EvalRecord):
-            return outcome
+            return "fast", outcome
     try:
         data = parse_yaml(content, source="")
     except Exception as exc:  # noqa: BLE001 - any parse failure is a reason to skip
         return " ".join(str(exc).lstrip(": ").split())
-    return _validate(data, catalog)
+    outcome = _validate(data, catalog)
+    return outcome if isinstance(outcome, str) else ("ref", outcome)
+
+
+def parse_and_check(content: bytes, catalog: Catalog) -> EvalRecord | str:
+    """The valid record, or the reason (without the file name) it is not acceptable."""
+    out = check(content, catalog)
+    return out if isinstance(out, str) else out[1]
+
+
+def _load_verified(content: bytes, parser: str) -> EvalRecord:
+    """A record whose content (by hash) was already validated: parse and build, no checks."""
+    return EvalRecord.model_validate(_parse(content, parser))
+
+
+Outcome = str | tuple[str, tuple]  # reason, or (parser, RecordInfo summary)
+
+
+def _outcome(content: bytes, catalog: Catalog) -> tuple[Outcome, EvalRecord | None]:
+    out = check(content, catalog)
+    if isinstance(out, str):
+        return out, None
+    parser, rec = out
+    bench = catalog.benchmarks[rec.benchmark_id]
+    return (parser, RecordInfo.of(rec, bench.primary_metric).summary()), rec
+
+
+_WORK: tuple[list[bytes], Catalog] | None = None
+
+
+def _work_chunk(lo: int, hi: int) -> list[Outcome]:
+    assert _WORK is not None
+    contents, catalog = _WORK
+    with no_gc():
+        return [_outcome(c, catalog)[0] for c in contents[lo:hi]]
+
+
+def _outcomes_parallel(contents: list[bytes], catalog: Catalog, workers: int) -> list[Outcome]:
+    """Check many files in forked worker processes (they inherit the bytes; only small
+    summaries come back)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _WORK
+    _WORK = (contents, catalog)
+    try:
+        step = max(64, len(contents) // (workers * 8))
+        bounds = [(i, min(i + step, len(contents))) for i in range(0, len(contents), step)]
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_work_chunk, lo, hi) for lo, hi in bounds]
+            return [o for f in futures for o in f.result()]
+    finally:
+        _WORK = None
 
 
 class _Cache:
     def __init__(self, cache_dir: Path | None, fingerprint: str) -> None:
         self.path = None if cache_dir is None else Path(cache_dir) / f"records-{fingerprint}.pickle"
-        self.entries: dict[bytes, EvalRecord | str] = {}
+        self.entries: dict[bytes, Outcome] = {}
         self.dirty = False
         if self.path is not None and self.path.is_file():
             try:
@@ -167,6 +225,9 @@ class _Cache:
             return
         keep = {k: v for k, v in self.entries.items() if k in used}
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        for old in self.path.parent.glob("records-*.pickle"):  # other catalog versions: stale
+            if old != self.path:
+                old.unlink(missing_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".records.", suffix=".tmp", dir=self.path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -193,6 +254,59 @@ def inputs_fingerprint(scanned: list[ScannedFile], catalog: Catalog) -> str:
     return h.hexdigest()
 
 
+@dataclass
+class InfoResult:
+    infos: list[tuple[str, RecordInfo]]
+    skipped: list[str]
+    cache_hits: int
+
+
+def collect_infos(files: list[ScannedFile], catalog: Catalog, *, cache_dir: Path | None = None,
+                  workers: int = 1) -> InfoResult:
+    """Validate every file (or take its outcome from the cache) and return summaries whose
+    full records are parsed again only when a renderer needs them."""
+    cache = _Cache(cache_dir, catalog_fingerprint(catalog))
+    hits = 0
+    records: dict[bytes, EvalRecord] = {}
+    with no_gc():
+        todo = [f for f in files if f.key not in cache.entries]
+        todo = list({f.key: f for f in todo}.values())
+        hits = len(files) - len(todo)
+        if workers > 1 and len(todo) >= PARALLEL_MIN:
+            outcomes = _outcomes_parallel([f.content for f in todo], catalog, workers)
+            for f, o in zip(todo, outcomes, strict=True):
+                cache.entries[f.key] = o
+        else:
+            for f in todo:
+                o, rec = _outcome(f.content, catalog)
+                cache.entries[f.key] = o
+                if rec is not None:
+                    records[f.key] = rec
+        cache.dirty = bool(todo)
+        infos: list[tuple[str, RecordInfo]] = []
+        skipped: list[str] = []
+        seen_ids: dict[str, str] = {}
+        for f in files:
+            o = cache.entries[f.key]
+            if isinstance(o, str):
+                skipped.append(f"{f.source}: {o}")
+                continue
+            parser, summary = o
+            info = RecordInfo.from_summary(summary, _loader(f.content, parser))
+            info._record = records.get(f.key)
+            if info.eval_id in seen_ids:
+                skipped.append(f"{f.source}: eval_id: duplicate {info.eval_id!r} (also in {seen_ids[info.eval_id]})")
+                continue
+            seen_ids[info.eval_id] = f.source
+            infos.append((f.source, info))
+    cache.save({f.key for f in files})
+    return InfoResult(infos, skipped, hits)
+
+
+def _loader(content: bytes, parser: str):  # noqa: ANN202
+    return lambda: _load_verified(content, parser)
+
+
 def collect(paths: list[Path], catalog: Catalog, *, cache_dir: Path | None = None,
             scanned: list[ScannedFile] | None = None) -> CollectResult:
     """Read and validate every record under ``paths`` (or the already ``scanned`` files).
@@ -202,33 +316,8 @@ def collect(paths: list[Path], catalog: Catalog, *, cache_dir: Path | None = Non
     ``file: reason``; they never raise. A path that does not exist raises NotFoundError.
     """
     files = scan(paths) if scanned is None else scanned
-    cache = _Cache(cache_dir, catalog_fingerprint(catalog))
-    result = CollectResult(fingerprint=inputs_fingerprint(files, catalog))
-    used: set[bytes] = set()
-    seen_ids: dict[str, str] = {}
+    res = collect_infos(files, catalog, cache_dir=cache_dir)
     with no_gc():
-        _collect_into(result, files, cache, catalog, used, seen_ids)
-    cache.save(used)
-    return result
-
-
-def _collect_into(result: CollectResult, files: list[ScannedFile], cache: _Cache, catalog: Catalog,
-                  used: set[bytes], seen_ids: dict[str, str]) -> None:
-    for f in files:
-        used.add(f.key)
-        outcome = cache.entries.get(f.key)
-        if outcome is None:
-            outcome = parse_and_check(f.content, catalog)
-            cache.entries[f.key] = outcome
-            cache.dirty = True
-        else:
-            result.cache_hits += 1
-        if isinstance(outcome, str):
-            result.skipped.append(f"{f.source}: {outcome}")
-            continue
-        if outcome.eval_id in seen_ids:
-            result.skipped.append(
-                f"{f.source}: eval_id: duplicate {outcome.eval_id!r} (also in {seen_ids[outcome.eval_id]})")
-            continue
-        seen_ids[outcome.eval_id] = f.source
-        result.records.append((f.source, outcome))
+        records = [(src, info.record) for src, info in res.infos]
+    return CollectResult(records=records, skipped=res.skipped, cache_hits=res.cache_hits,
+                         fingerprint=inputs_fingerprint(files, catalog))

@@ -16,14 +16,13 @@ import jinja2
 from markupsafe import Markup
 
 from fmbench.leaderboard.build import slug
+from fmbench.leaderboard.htmlparts import TIE_WORDS, breakdown_sections, metrics_table, ranking_table
 from fmbench.leaderboard.jsonout import leaderboard_csv, render_json
 from fmbench.leaderboard.model import BenchmarkBoard, Leaderboard
-from fmbench.leaderboard.svg import bar_chart, forest_plot, line_chart
+from fmbench.leaderboard.svg import forest_plot, line_chart
 from fmbench.leaderboard.text import ci_text, direction_sentence, domain_icon, num, rank_text, value_text
 
 MAX_CURVE_MODELS = 10
-TIE_WORDS = {"paired": "paired bootstrap difference CI contains 0", "ci": "95% CIs overlap",
-             "value": "inside the other's CI or equal values"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,7 @@ def _env() -> jinja2.Environment:
     )
     env.globals.update(num=num, ci_text=ci_text, value_text=value_text, rank_text=rank_text,
                        direction_sentence=direction_sentence, domain_icon=domain_icon, tie_words=TIE_WORDS,
+                       ranking_table=ranking_table,
                        css=Markup(_asset("leaderboard.css")), js=Markup(_asset("sortable.js")))
     return env
 
@@ -96,17 +96,10 @@ def render_html_benchmark(lb: Leaderboard, benchmark_id: str, *, base_url: str =
     b = lb.benchmark(benchmark_id)
     forest = forest_plot([(r.model_name, r.score.value, r.score.ci) for r in b.rows  # type: ignore[misc]
                           if r.score.value is not None], metric=b.primary_metric, direction=b.direction)
-    breakdowns = []
-    for r in b.rows:
-        for bd in r.breakdowns:
-            chart = Markup("")
-            if bd.sort_metric:
-                chart = bar_chart([(g.group, g.metrics[bd.sort_metric].value if bd.sort_metric in g.metrics
-                                    else None, g.N) for g in bd.groups], metric=bd.sort_metric)
-            breakdowns.append((r, bd, chart))
     return _env().get_template("benchmark.html").render(
         lb=lb, b=b, link=(links or SiteLinks()).resolve(base_url), page_title=f"{b.name} · {lb.title}", forest=forest,
-        metric_cols=_metric_cols(b), breakdowns=breakdowns, curve_charts=_curve_charts(b),
+        ranking_html=ranking_table(b), metrics_table=metrics_table(b, _metric_cols(b)),
+        has_breakdowns=any(r.breakdowns for r in b.rows), breakdown_html=breakdown_sections(b), curve_charts=_curve_charts(b),
         domain_anchor=slug(b.health_domain))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ def _save_outputs(path: Path, data: dict) -> None:
 
 def build_leaderboard(evals: Sequence[Path], *, out_md: Path | None = None, out_html: Path | None = None,
                       out_json: Path | None = None, strict: bool = False, catalog_dirs: Sequence[Path] = (),
-                      cache_dir: Path | None = None) -> PublishResult:
+                      cache_dir: Path | None = None, workers: int | None = None) -> PublishResult:
     """Collect, validate, rank and write every requested output; nothing is written when
     ``strict`` and a record is invalid (RecordError listing every skipped file).
 
@@ -57,14 +58,16 @@ def build_leaderboard(evals: Sequence[Path], *, out_md: Path | None = None, out_
     """
     from fmbench import __version__
     from fmbench.catalog.registry import load_catalog
-    from fmbench.leaderboard.build import build
-    from fmbench.leaderboard.collect import collect, inputs_fingerprint, no_gc, scan
+    from fmbench.leaderboard.build import build_from_infos
+    from fmbench.leaderboard.collect import collect_infos, inputs_fingerprint, no_gc, scan
     from fmbench.leaderboard.html import render_html_site
     from fmbench.leaderboard.jsonout import render_json
     from fmbench.leaderboard.markdown import render_markdown
     from fmbench.records.io import write_outputs, write_text_atomic
 
     t0 = time.perf_counter()
+    if workers is None:
+        workers = min(4, os.cpu_count() or 1) if sys.platform == "linux" else 1
     catalog = load_catalog(catalog_dirs)
     scanned = scan(list(evals))
     wanted = (out_md is not None, out_json is not None, out_html is not None)
@@ -78,16 +81,16 @@ def build_leaderboard(evals: Sequence[Path], *, out_md: Path | None = None, out_
         md_text, json_text, site = hit["md"], hit["json"], hit["site"]
         t2 = t3 = time.perf_counter()
     else:
-        res = collect(list(evals), catalog, cache_dir=cache_dir, scanned=scanned)
+        res = collect_infos(scanned, catalog, cache_dir=cache_dir, workers=workers)
         t2 = time.perf_counter()
         if strict and res.skipped:
             raise RecordError(f"--strict: {len(res.skipped)} invalid record(s): " + "; ".join(res.skipped))
         with no_gc():
-            lb = build([r for _, r in res.records], catalog, skipped=res.skipped)
+            lb = build_from_infos([i for _, i in res.infos], catalog, skipped=res.skipped)
             md_text = render_markdown(lb) if out_md is not None else None
             json_text = render_json(lb) if out_json is not None else None
             site = render_html_site(lb) if out_html is not None else None
-        out = PublishResult(skipped=list(res.skipped), records=len(res.records), cache_hits=res.cache_hits)
+        out = PublishResult(skipped=list(res.skipped), records=len(res.infos), cache_hits=res.cache_hits)
         t3 = time.perf_counter()
         if out_cache is not None:
             _save_outputs(out_cache, {"key": key, "skipped": out.skipped, "records": out.records,

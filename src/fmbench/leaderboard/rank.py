@@ -50,19 +50,24 @@ def paired_difference(better: np.ndarray, other: np.ndarray, *, direction: str,
     return float(lo), float(hi), float(np.mean(d > 0))
 
 
-def _replicates(rec: EvalRecord, metric: str) -> np.ndarray | None:
+def _replicates(rec: EvalRecord, metric: str, memo: dict[str, np.ndarray | None] | None) -> np.ndarray | None:
     if rec.bootstrap is None:
         return None
-    return rec.bootstrap.replicate_array(metric)
+    if memo is None:
+        return rec.bootstrap.replicate_array(metric)
+    if rec.eval_id not in memo:
+        memo[rec.eval_id] = rec.bootstrap.replicate_array(metric)
+    return memo[rec.eval_id]
 
 
-def compare(better: EvalRecord, other: EvalRecord, metric: str, *, direction: str) -> Comparison:
+def compare(better: EvalRecord, other: EvalRecord, metric: str, *, direction: str,
+            memo: dict[str, np.ndarray | None] | None = None) -> Comparison:
     """Can `other` (ranked below) be told apart from `better` on `metric`?"""
     a, b = better.metrics[metric], other.metrics[metric]
     assert a.value is not None and b.value is not None
     bb, bo = better.bootstrap, other.bootstrap
     if bb is not None and bo is not None and bb.scheme == bo.scheme and bb.B == bo.B:
-        ra, rb = _replicates(better, metric), _replicates(other, metric)
+        ra, rb = _replicates(better, metric, memo), _replicates(other, metric, memo)
         if ra is not None and rb is not None and ra.shape == rb.shape and ra.size:
             lo, hi, p = paired_difference(ra, rb, direction=direction, confidence=bb.confidence)
             if np.isfinite(lo):
@@ -95,12 +100,13 @@ def tie_groups(records: Sequence[EvalRecord], metric: str, *, direction: str) ->
     ranks: list[int] = []
     comparisons: list[Comparison | None] = []
     leader = 0
+    memo: dict[str, np.ndarray | None] = {}
     for i, rec in enumerate(records):
         if i == 0:
             ranks.append(1)
             comparisons.append(None)
             continue
-        cmp = compare(records[leader], rec, metric, direction=direction)
+        cmp = compare(records[leader], rec, metric, direction=direction, memo=memo)
         comparisons.append(cmp)
         if cmp.tied:
             ranks.append(ranks[leader])
