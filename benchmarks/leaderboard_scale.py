@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -58,24 +59,45 @@ def generate(out: Path, n_records: int, n_models: int, seed: int = 0) -> float:
         reps = prim + rng.normal(0, 0.015 * span, size=1000)
         stratified = {}
         for dim in b.strata[:2]:
-            stratified[dim] = {f"{dim}_{g}": {"N": 100 + 10 * g, **{
-                s.name: _metric(rng, s, base - 0.05 * g) for s in b.metrics[:3]}} for g in range(3)}
+            stratified[dim] = {
+                f"{dim}_{g}": {
+                    "N": 100 + 10 * g,
+                    **{s.name: _metric(rng, s, base - 0.05 * g) for s in b.metrics[:3]},
+                }
+                for g in range(3)
+            }
         details = {}
         if b.probe_grids:
-            details = {"curves": {p: {"levels": grid, "stability": [round(1 - 0.1 * k * (1 - base), 4)
-                                                                   for k in range(len(grid))]}
-                                  for p, grid in b.probe_grids.items()}}
+            details = {
+                "curves": {
+                    p: {
+                        "levels": grid,
+                        "stability": [round(1 - 0.1 * k * (1 - base), 4) for k in range(len(grid))],
+                    }
+                    for p, grid in b.probe_grids.items()
+                }
+            }
         scheme = "sha256:" + hashlib.sha256(f"{b.id}-scheme".encode()).hexdigest()
-        rec = EvalRecord.model_validate({
-            "eval_id": f"scale.{b.id}.{i:06d}", "benchmark_id": b.id,
-            "model": {"id": f"model-{m:04d}", "name": f"Model {m:04d}"},
-            "dataset": {"id": f"DS-{b.id}", "name": f"Dataset of {b.id}", "n": 400},
-            "status": "completed", "evidence": "run",
-            "created_at": start + timedelta(minutes=i),
-            "metrics": metrics, "stratified": stratified, "details": details,
-            "bootstrap": {"scheme": scheme, "B": 1000, "seed": 42,
-                          "replicates": {b.primary_metric: encode_replicates(reps)}},
-        })
+        rec = EvalRecord.model_validate(
+            {
+                "eval_id": f"scale.{b.id}.{i:06d}",
+                "benchmark_id": b.id,
+                "model": {"id": f"model-{m:04d}", "name": f"Model {m:04d}"},
+                "dataset": {"id": f"DS-{b.id}", "name": f"Dataset of {b.id}", "n": 400},
+                "status": "completed",
+                "evidence": "run",
+                "created_at": start + timedelta(minutes=i),
+                "metrics": metrics,
+                "stratified": stratified,
+                "details": details,
+                "bootstrap": {
+                    "scheme": scheme,
+                    "B": 1000,
+                    "seed": 42,
+                    "replicates": {b.primary_metric: encode_replicates(reps)},
+                },
+            }
+        )
         sub = out / b.id
         sub.mkdir(exist_ok=True)
         (sub / f"{i:06d}.yaml").write_text(record_to_yaml(finalize(rec)), encoding="utf-8")
@@ -87,18 +109,40 @@ def build_once(evals: Path, out: Path, cache: Path) -> None:
     from fmbench.leaderboard.publish import build_leaderboard
 
     t0 = time.perf_counter()
-    res = build_leaderboard([evals], out_md=out / "index.md", out_html=out / "site",
-                            out_json=out / "leaderboard.json", cache_dir=cache)
+    c0 = time.process_time()
+    res = build_leaderboard(
+        [evals],
+        out_md=out / "index.md",
+        out_html=out / "site",
+        out_json=out / "leaderboard.json",
+        cache_dir=cache,
+    )
     wall = time.perf_counter() - t0
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = time.process_time() - c0 + kids.ru_utime + kids.ru_stime
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"wall_s": wall, "peak_rss_mb": rss_kb / 1024, "records": res.records,
-                      "skipped": len(res.skipped), "cache_hits": res.cache_hits,
-                      "timings": {k: round(v, 3) for k, v in res.timings.items()}}))
+    print(
+        json.dumps(
+            {
+                "wall_s": wall,
+                "cpu_s": cpu,
+                "peak_rss_mb": rss_kb / 1024,
+                "records": res.records,
+                "skipped": len(res.skipped),
+                "cache_hits": res.cache_hits,
+                "timings": {k: round(v, 3) for k, v in res.timings.items()},
+            }
+        )
+    )
 
 
 def _child(evals: Path, out: Path, cache: Path) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--child", str(evals), str(out), str(cache)],
-                          check=True, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", str(evals), str(out), str(cache)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -127,12 +171,17 @@ def main() -> None:
 
                 shutil.rmtree(cache)
             r = _child(evals, root / f"out-{name}", cache)
-            print(f"{name:5s} build: {r['wall_s']:.2f} s  peak RSS {r['peak_rss_mb']:.0f} MB  "
-                  f"records {r['records']}  skipped {r['skipped']}  cache hits {r['cache_hits']}  {r['timings']}")
+            print(
+                f"{name:5s} build: {r['wall_s']:.2f} s wall, {r['cpu_s']:.2f} s CPU (incl. workers)  peak RSS {r['peak_rss_mb']:.0f} MB  "
+                f"records {r['records']}  skipped {r['skipped']}  cache hits {r['cache_hits']}  {r['timings']}"
+            )
         a, b = root / "out-cold", root / "out-warm"
-        same = all((a / f).read_bytes() == (b / f).read_bytes() for f in ("index.md", "leaderboard.json",
-                                                                          "site/index.html"))
+        same = all(
+            (a / f).read_bytes() == (b / f).read_bytes()
+            for f in ("index.md", "leaderboard.json", "site/index.html")
+        )
         print(f"cold and warm outputs byte-identical: {same}")
+        print(f"load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s)")
 
 
 if __name__ == "__main__":

@@ -14,23 +14,41 @@ from fmbench.records.schema import EvalRecord, encode_replicates
 _counter = iter(range(1_000_000))
 
 
-def make_record(benchmark: str = "BM-TOY-CLASS", model: str = "m", value: float | None = 0.8, *,
-                metric: str | None = None, ci: tuple[float, float] | None = None,
-                replicates: np.ndarray | None = None, scheme: str = "sha256:same", name: str | None = None,
-                status: str = "completed", rankable: bool = True, reason: str | None = None,
-                date: str = "2025-01-01", dataset: str = "Toy data", extra: dict[str, Any] | None = None,
-                eval_id: str | None = None, evidence: str = "run", digest: bool = True) -> EvalRecord:
+def make_record(
+    benchmark: str = "BM-TOY-CLASS",
+    model: str = "m",
+    value: float | None = 0.8,
+    *,
+    metric: str | None = None,
+    ci: tuple[float, float] | None = None,
+    replicates: np.ndarray | None = None,
+    scheme: str = "sha256:same",
+    name: str | None = None,
+    status: str = "completed",
+    rankable: bool = True,
+    reason: str | None = None,
+    date: str = "2025-01-01",
+    dataset: str = "Toy data",
+    extra: dict[str, Any] | None = None,
+    eval_id: str | None = None,
+    evidence: str = "run",
+    digest: bool = True,
+) -> EvalRecord:
     metric = metric or {"BM-TOY-CLASS": "AUROC", "BM-BRAIN-MAE": "Correlation"}.get(benchmark, "AUROC")
     metrics: dict[str, Any] = {}
     if status == "completed" or value is not None:
-        metrics[metric] = {"value": value, **({"ci": list(ci)} if ci else {}),
-                           **({} if value is not None else {"reason": "undefined"})}
+        metrics[metric] = {
+            "value": value,
+            **({"ci": list(ci)} if ci else {}),
+            **({} if value is not None else {"reason": "undefined"}),
+        }
     data: dict[str, Any] = {
         "eval_id": eval_id or f"t.{model}.{next(_counter)}",
         "benchmark_id": benchmark,
         "model": {"id": model, "name": name or model},
         "dataset": {"id": "DS-X", "name": dataset},
-        "status": status, "evidence": evidence,
+        "status": status,
+        "evidence": evidence,
         "created_at": datetime.fromisoformat(date).replace(tzinfo=UTC),
         "metrics": metrics,
         **(extra or {}),
@@ -41,8 +59,11 @@ def make_record(benchmark: str = "BM-TOY-CLASS", model: str = "m", value: float 
         data["rankable"] = False
         data["rankable_reason"] = reason or "no skill on clean data"
     if replicates is not None:
-        data["bootstrap"] = {"scheme": scheme, "B": len(replicates),
-                             "replicates": {metric: encode_replicates(np.asarray(replicates, dtype=float))}}
+        data["bootstrap"] = {
+            "scheme": scheme,
+            "B": len(replicates),
+            "replicates": {metric: encode_replicates(np.asarray(replicates, dtype=float))},
+        }
     rec = EvalRecord.model_validate(data)
     return finalize(rec) if digest else rec
 

@@ -23,16 +23,29 @@ def _invalid(folder: Path) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     good = record_to_yaml(make_record(model="x", value=0.8, eval_id="base"))
     cases = {
-        "auroc17.yaml": (good.replace("value: 0.8", "value: 1.7").replace("eval_id: base", "eval_id: a17"),
-                         "outside the valid range"),
-        "nan.yaml": (good.replace("value: 0.8", "value: .nan").replace("eval_id: base", "eval_id: nan1"),
-                     "finite"),
-        "unknown.yaml": (good.replace("benchmark_id: BM-TOY-CLASS", "benchmark_id: BM-NOPE")
-                         .replace("eval_id: base", "eval_id: unk"), "unknown benchmark"),
-        "schema.yaml": (good.replace("status: completed", "status: maybe").replace("eval_id: base", "eval_id: sch"),
-                        "status"),
+        "auroc17.yaml": (
+            good.replace("value: 0.8", "value: 1.7").replace("eval_id: base", "eval_id: a17"),
+            "outside the valid range",
+        ),
+        "nan.yaml": (
+            good.replace("value: 0.8", "value: .nan").replace("eval_id: base", "eval_id: nan1"),
+            "finite",
+        ),
+        "unknown.yaml": (
+            good.replace("benchmark_id: BM-TOY-CLASS", "benchmark_id: BM-NOPE").replace(
+                "eval_id: base", "eval_id: unk"
+            ),
+            "unknown benchmark",
+        ),
+        "schema.yaml": (
+            good.replace("status: completed", "status: maybe").replace("eval_id: base", "eval_id: sch"),
+            "status",
+        ),
         "broken.yaml": ("eval_id: [unclosed\n", "malformed YAML"),
-        "tampered.yaml": (good.replace("eval_id: base", "eval_id: tam").replace("Toy data", "Other"), "digest"),
+        "tampered.yaml": (
+            good.replace("eval_id: base", "eval_id: tam").replace("Toy data", "Other"),
+            "digest",
+        ),
     }
     for name, (text, _) in cases.items():
         (folder / name).write_text(text, encoding="utf-8")
@@ -55,8 +68,20 @@ def test_cli_writes_outputs_and_strict_fails(tmp_path, capsys):
     write_records(evals / "run", [make_record(model="ok", value=0.8)])
     _invalid(evals / "bad")
     md, site, js = tmp_path / "lb.md", tmp_path / "site", tmp_path / "lb.json"
-    args = ["build-leaderboard", "--evals", str(evals), "--evals", str(ROOT / "evals" / "reported"),
-            "--out-md", str(md), "--out-html", str(site), "--out-json", str(js), "--no-cache"]
+    args = [
+        "build-leaderboard",
+        "--evals",
+        str(evals),
+        "--evals",
+        str(ROOT / "evals" / "reported"),
+        "--out-md",
+        str(md),
+        "--out-html",
+        str(site),
+        "--out-json",
+        str(js),
+        "--no-cache",
+    ]
     main(args)
     out = capsys.readouterr().out
     assert out.count("skipped: ") == 6 and f"wrote {md}" in out and f"wrote {js}" in out
@@ -64,7 +89,9 @@ def test_cli_writes_outputs_and_strict_fails(tmp_path, capsys):
 
     strict_md = tmp_path / "strict.md"
     with pytest.raises(SystemExit) as exc:
-        main(["build-leaderboard", "--evals", str(evals), "--out-md", str(strict_md), "--strict", "--no-cache"])
+        main(
+            ["build-leaderboard", "--evals", str(evals), "--out-md", str(strict_md), "--strict", "--no-cache"]
+        )
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("error: --strict: 6 invalid record(s)") and err.count("\n") == 1
@@ -73,9 +100,22 @@ def test_cli_writes_outputs_and_strict_fails(tmp_path, capsys):
 
 def test_strict_exit_status_in_a_subprocess(tmp_path):
     _invalid(tmp_path / "bad")
-    p = subprocess.run([sys.executable, "-m", "fmbench", "build-leaderboard", "--evals", str(tmp_path),
-                        "--out-json", str(tmp_path / "x.json"), "--strict", "--no-cache"],
-                       capture_output=True, text=True)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fmbench",
+            "build-leaderboard",
+            "--evals",
+            str(tmp_path),
+            "--out-json",
+            str(tmp_path / "x.json"),
+            "--strict",
+            "--no-cache",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert p.returncode == 2 and "Traceback" not in p.stderr and "auroc17.yaml" in p.stderr
 
 
@@ -88,23 +128,30 @@ def test_caches_give_the_same_bytes(tmp_path):
     outs = {}
     for name, cache in [("nocache", None), ("cold", tmp_path / "c"), ("warm", tmp_path / "c")]:
         o = tmp_path / name
-        r = build_leaderboard([evals], out_md=o / "i.md", out_html=o / "s", out_json=o / "l.json", cache_dir=cache)
+        r = build_leaderboard(
+            [evals], out_md=o / "i.md", out_html=o / "s", out_json=o / "l.json", cache_dir=cache
+        )
         outs[name] = r
     assert outs["warm"].output_cache_hit and not outs["cold"].output_cache_hit
     for f in ["i.md", "l.json", "s/index.html", "s/bm-toy-class.html"]:
-        assert (tmp_path / "nocache" / f).read_bytes() == (tmp_path / "cold" / f).read_bytes() == \
-            (tmp_path / "warm" / f).read_bytes()
+        assert (
+            (tmp_path / "nocache" / f).read_bytes()
+            == (tmp_path / "cold" / f).read_bytes()
+            == (tmp_path / "warm" / f).read_bytes()
+        )
     # one record changes: the record cache serves the rest, the result matches a fresh build
     write_records(evals, [make_record(model="m0", value=0.99, eval_id="changed")])
     a = build_leaderboard([evals], out_md=tmp_path / "a.md", cache_dir=tmp_path / "c")
-    b = build_leaderboard([evals], out_md=tmp_path / "b.md", cache_dir=None)
+    build_leaderboard([evals], out_md=tmp_path / "b.md", cache_dir=None)
     assert not a.output_cache_hit and a.cache_hits >= 6
     assert (tmp_path / "a.md").read_bytes() == (tmp_path / "b.md").read_bytes()
     assert "0.9900" in (tmp_path / "a.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.skipif(shutil.which("mkdocs") is None and not Path(sys.executable).parent.joinpath("mkdocs").exists(),
-                    reason="mkdocs not installed")
+@pytest.mark.skipif(
+    shutil.which("mkdocs") is None and not Path(sys.executable).parent.joinpath("mkdocs").exists(),
+    reason="mkdocs not installed",
+)
 def test_mkdocs_build_strict(tmp_path):
     site_dir = tmp_path / "site"
     md = tmp_path / "index.md"
@@ -114,13 +161,21 @@ def test_mkdocs_build_strict(tmp_path):
     shutil.copytree(ROOT / "docs", work / "docs")
     shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
     shutil.copy(md, work / "docs" / "leaderboards" / "index.md")
-    p = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site_dir)],
-                       cwd=work, capture_output=True, text=True, env={**__import__("os").environ,
-                                                                       "NO_MKDOCS_2_WARNING": "1"})
+    p = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site_dir)],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
     assert p.returncode == 0, p.stderr
     page = (site_dir / "leaderboards" / "index.html").read_text(encoding="utf-8")
-    assert "Flamingo" in page and "<table>" in page and "Submission guide" in (
-        site_dir / "contributing" / "submission_guide" / "index.html").read_text(encoding="utf-8")
+    assert (
+        "Flamingo" in page
+        and "<table>" in page
+        and "Submission guide"
+        in (site_dir / "contributing" / "submission_guide" / "index.html").read_text(encoding="utf-8")
+    )
 
 
 def test_parallel_and_serial_collection_agree(tmp_path, monkeypatch):
@@ -137,4 +192,6 @@ def test_parallel_and_serial_collection_agree(tmp_path, monkeypatch):
     par = collect_infos(files, catalog, workers=2)
     ser = collect_infos(files, catalog, workers=1)
     assert par.skipped == ser.skipped
-    assert [(s, i.summary(), i.record) for s, i in par.infos] == [(s, i.summary(), i.record) for s, i in ser.infos]
+    assert [(s, i.summary(), i.record) for s, i in par.infos] == [
+        (s, i.summary(), i.record) for s, i in ser.infos
+    ]

@@ -80,10 +80,15 @@ def test_paired_tie_and_separation_from_replicates(catalog):
     a = make_record(model="a", value=0.800, ci=(0.70, 0.90), replicates=_reps(0.800, shared))
     b = make_record(model="b", value=0.796, ci=(0.69, 0.89), replicates=_reps(0.796, shared + own))
     # c differs from a only by noise that is symmetric around 0: tied.
-    c = make_record(model="c", value=0.7995, ci=(0.70, 0.90),
-                    replicates=_reps(0.800, shared + rng.normal(0, 0.01, size=1000)))
-    lo, hi, _ = paired_difference(a.bootstrap.replicate_array("AUROC"), b.bootstrap.replicate_array("AUROC"),
-                                  direction="higher")
+    c = make_record(
+        model="c",
+        value=0.7995,
+        ci=(0.70, 0.90),
+        replicates=_reps(0.800, shared + rng.normal(0, 0.01, size=1000)),
+    )
+    lo, hi, _ = paired_difference(
+        a.bootstrap.replicate_array("AUROC"), b.bootstrap.replicate_array("AUROC"), direction="higher"
+    )
     d = a.bootstrap.replicate_array("AUROC") - b.bootstrap.replicate_array("AUROC")
     assert lo == pytest.approx(np.quantile(d, 0.025)) and hi == pytest.approx(np.quantile(d, 0.975))
     assert lo > 0
@@ -101,7 +106,10 @@ def test_different_scheme_falls_back_to_ci_overlap(catalog):
     c = make_record(model="c", value=0.60, ci=(0.55, 0.65))
     board = _board([a, b, c], catalog, "BM-TOY-CLASS")
     assert [(r.model_id, r.rank_label, r.tie_method) for r in board.rows] == [
-        ("a", "=1", None), ("b", "=1", "ci"), ("c", "3", None)]
+        ("a", "=1", None),
+        ("b", "=1", "ci"),
+        ("c", "3", None),
+    ]
 
 
 def test_ties_compare_with_group_leader_not_neighbour(catalog):
@@ -114,10 +122,17 @@ def test_ties_compare_with_group_leader_not_neighbour(catalog):
 
 
 def test_records_without_ci_tie_only_on_equal_values(catalog):
-    recs = [make_record(model="a", value=0.9, evidence="reported"),
-            make_record(model="b", value=0.9, evidence="reported"),
-            make_record(model="c", value=0.85, evidence="reported"),
-            make_record(model="d", value=0.84, ci=(0.80, 0.86))]
+    recs = [
+        make_record(model="a", value=0.9, evidence="reported"),
+        make_record(model="b", value=0.9, evidence="reported"),
+        make_record(model="c", value=0.85, evidence="reported"),
+        make_record(model="d", value=0.84, ci=(0.80, 0.86)),
+    ]
     board = _board(recs, catalog, "BM-TOY-CLASS")
     # c has no CI; d's CI contains c's value -> tied by value.
-    assert [(r.model_id, r.rank_label) for r in board.rows] == [("a", "=1"), ("b", "=1"), ("c", "=3"), ("d", "=3")]
+    assert [(r.model_id, r.rank_label) for r in board.rows] == [
+        ("a", "=1"),
+        ("b", "=1"),
+        ("c", "=3"),
+        ("d", "=3"),
+    ]

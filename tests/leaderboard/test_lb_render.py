@@ -55,14 +55,22 @@ def _md_table_rows(md: str, header_start: str) -> list[list[str]]:
 
 
 def test_escaping_markdown_and_html(catalog):
-    rec = make_record(model="evil", name=EVIL, dataset="<b>ds</b>|x", value=0.9, ci=(0.8, 0.95),
-                      extra={"notes": "line1\nline2 | <img src=x onerror=alert(1)>",
-                             "stratified": {"scanner": {"<i>GE</i>|": {"N": 20, "AUROC": 0.7}}}})
+    rec = make_record(
+        model="evil",
+        name=EVIL,
+        dataset="<b>ds</b>|x",
+        value=0.9,
+        ci=(0.8, 0.95),
+        extra={
+            "notes": "line1\nline2 | <img src=x onerror=alert(1)>",
+            "stratified": {"scanner": {"<i>GE</i>|": {"N": 20, "AUROC": 0.7}}},
+        },
+    )
     lb = build([rec, make_record(model="plain", value=0.5)], catalog)
     md = render_markdown(lb)
     assert "<script>" not in md and "<b>" not in md and "<img" not in md and "<i>" not in md
     assert "&lt;script&gt;" in md
-    rows = _md_table_rows(md[md.index("{ #bm-toy-class }"):], "| Rank |")
+    rows = _md_table_rows(md[md.index("{ #bm-toy-class }") :], "| Rank |")
     assert len(rows) == 2 and len(rows[0]) == 7
     import markdown  # the renderer MkDocs uses
 
@@ -72,9 +80,13 @@ def test_escaping_markdown_and_html(catalog):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; a&#124;b *x* [l](http://e)" in html_from_md
 
     for page in (render_html_index(lb), render_html_benchmark(lb, "BM-TOY-CLASS")):
-        assert "<script>alert" not in page and "<img" not in page and "<b>ds" not in page and "<i>GE" not in page
+        assert (
+            "<script>alert" not in page and "<img" not in page and "<b>ds" not in page and "<i>GE" not in page
+        )
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "'<script>" in leaderboard_csv(lb, "BM-TOY-CLASS") or "<script>" in leaderboard_csv(lb, "BM-TOY-CLASS")
+    assert "'<script>" in leaderboard_csv(lb, "BM-TOY-CLASS") or "<script>" in leaderboard_csv(
+        lb, "BM-TOY-CLASS"
+    )
 
 
 class _Tables(HTMLParser):
@@ -121,13 +133,15 @@ def test_reported_page_has_every_benchmark_model_and_score(reported, catalog):
         assert f"{{ #{reported.benchmark(b.id).anchor} }}" in md
     for domain in ("Cross-Domain", "Genomics", "Neurology"):
         assert f"{domain} {{ #" in md
-    expected = {"BM-REPORT-GEN": ("Flamingo", "0.8400", "mimic\\_cxr\\_reports", "2024-01-20"),
-                "BM-002": ("Geneformer", "0.9100", "PBMC 68k", "2023-11-01"),
-                "BM-001": ("UNI", "0.9200", "Alzheimer's Disease Neuroimaging Initiative (ADNI)", "2023-10-27"),
-                "BM-BRAIN-MAE": ("BrainLM", "0.7800", "UK Biobank fMRI tensors", "2025-11-15"),
-                "BM-FMRI-GRANULAR": ("BrainLM", "0.9100", "hcp\\_1200", "2024-01-15")}
+    expected = {
+        "BM-REPORT-GEN": ("Flamingo", "0.8400", "mimic\\_cxr\\_reports", "2024-01-20"),
+        "BM-002": ("Geneformer", "0.9100", "PBMC 68k", "2023-11-01"),
+        "BM-001": ("UNI", "0.9200", "Alzheimer's Disease Neuroimaging Initiative (ADNI)", "2023-10-27"),
+        "BM-BRAIN-MAE": ("BrainLM", "0.7800", "UK Biobank fMRI tensors", "2025-11-15"),
+        "BM-FMRI-GRANULAR": ("BrainLM", "0.9100", "hcp\\_1200", "2024-01-15"),
+    }
     for bid, (model, score, dataset, date) in expected.items():
-        section = md[md.index(f"{{ #{reported.benchmark(bid).anchor} }}"):]
+        section = md[md.index(f"{{ #{reported.benchmark(bid).anchor} }}") :]
         row = _md_table_rows(section, "| Rank |")[0]
         assert row == ["🥇 1", f"**{model}** 👑", score, "–", dataset, "reported", date]
     # Full metrics: all 14 of Flamingo's; granular tables with N, sorted in the metric's direction.
@@ -138,10 +152,21 @@ def test_reported_page_has_every_benchmark_model_and_score(reported, catalog):
     assert [g.group for g in bd["report_type"].groups] == ["chest_xray", "brain_mri", "ct_abdomen"]
     assert [g.N for g in bd["complexity"].groups] == [1500, 1200, 700]
     granular = reported.benchmark("BM-FMRI-GRANULAR").rows[0].breakdowns
-    assert [b.dimension for b in granular] == ["scanner", "site", "acquisition_type", "preprocessing",
-                                                "field_strength"]
+    assert [b.dimension for b in granular] == [
+        "scanner",
+        "site",
+        "acquisition_type",
+        "preprocessing",
+        "field_strength",
+    ]
     acq = next(b for b in granular if b.dimension == "acquisition_type")
-    assert [g.group for g in acq.groups] == ["resting_state", "language", "working_memory", "task_based", "motor"]
+    assert [g.group for g in acq.groups] == [
+        "resting_state",
+        "language",
+        "working_memory",
+        "task_based",
+        "motor",
+    ]
     assert "F1-Score" not in acq.groups[1].metrics  # language: F1 not reported, left absent
     assert re.search(r"\| 🥇 7T \| 0\.9400 \| 0\.9100 \| – \| 100 \|", md) is None  # no invented F1 column
     assert "| 🥇 7T | 0.9400 | 0.9100 | 100 |" in md
@@ -155,8 +180,10 @@ def test_json_matches_schema_and_published_schema_is_current(reported):
     schema = json.loads(leaderboard_json_schema())
     jsonschema.validate(json.loads(render_json(reported)), schema)
     published = (ROOT / "schemas" / "leaderboard.schema.json").read_text(encoding="utf-8")
-    assert published == leaderboard_json_schema(), "run: python -c 'from fmbench.leaderboard import " \
-        "leaderboard_json_schema as s; open(\"schemas/leaderboard.schema.json\",\"w\").write(s())'"
+    assert published == leaderboard_json_schema(), (
+        "run: python -c 'from fmbench.leaderboard import "
+        'leaderboard_json_schema as s; open("schemas/leaderboard.schema.json","w").write(s())\''
+    )
 
 
 def test_metrics_reference_lists_every_metric_and_is_current(catalog):
@@ -173,7 +200,9 @@ def test_csv_has_every_metric(reported):
     import io
 
     rows = list(csv.DictReader(io.StringIO(leaderboard_csv(reported, "BM-REPORT-GEN"))))
-    assert rows[0]["model_id"] == "Flamingo" and float(rows[0]["bleu"]) == 38.5 and rows[0]["rank_label"] == "1"
+    assert (
+        rows[0]["model_id"] == "Flamingo" and float(rows[0]["bleu"]) == 38.5 and rows[0]["rank_label"] == "1"
+    )
 
 
 def test_site_has_index_pages_and_plots(reported):

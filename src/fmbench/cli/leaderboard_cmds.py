@@ -13,32 +13,56 @@ DEFAULT_MD = Path("docs/leaderboards/index.md")
 
 
 def build_leaderboard(
-    evals: Annotated[list[Path] | None, typer.Option(
-        "--evals", help="Folder (searched recursively) or file of eval records; repeatable. Default: evals/.")] = None,
-    out_md: Annotated[Path | None, typer.Option(
-        "--out-md", help=f"Markdown page for MkDocs (default {DEFAULT_MD} when no output is given).")] = None,
-    out_html: Annotated[Path | None, typer.Option("--out-html", help="Folder for the static HTML site.")] = None,
+    evals: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--evals",
+            help="Folder (searched recursively) or file of eval records; repeatable. Default: evals/.",
+        ),
+    ] = None,
+    out_md: Annotated[
+        Path | None,
+        typer.Option(
+            "--out-md", help=f"Markdown page for MkDocs (default {DEFAULT_MD} when no output is given)."
+        ),
+    ] = None,
+    out_html: Annotated[
+        Path | None, typer.Option("--out-html", help="Folder for the static HTML site.")
+    ] = None,
     out_json: Annotated[Path | None, typer.Option("--out-json", help="JSON file of the leaderboard.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 2) if any record is invalid.")] = False,
     catalog: CatalogOption = None,
-    cache_dir: Annotated[Path | None, typer.Option(
-        "--cache-dir", help="Cache of parsed records (default $FMBENCH_CACHE/leaderboard or "
-        "~/.cache/fmbench/leaderboard).")] = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache-dir",
+            help="Cache of parsed records (default $FMBENCH_CACHE/leaderboard or "
+            "~/.cache/fmbench/leaderboard).",
+        ),
+    ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Parse every record again.")] = False,
 ) -> None:
     """Build the leaderboards from eval records: ranked tables with ties, full metrics, breakdowns."""
     from fmbench.cli.console import console
-    from fmbench.leaderboard.publish import build_leaderboard as run, default_cache_dir
+    from fmbench.leaderboard.publish import build_leaderboard as run
+    from fmbench.leaderboard.publish import default_cache_dir
 
     if out_md is None and out_html is None and out_json is None:
         out_md = DEFAULT_MD
-    result = run(evals or [Path("evals")], out_md=out_md, out_html=out_html, out_json=out_json,
-                 strict=strict, catalog_dirs=catalog or [],
-                 cache_dir=None if no_cache else (cache_dir or default_cache_dir()))
+    result = run(
+        evals or [Path("evals")],
+        out_md=out_md,
+        out_html=out_html,
+        out_json=out_json,
+        strict=strict,
+        catalog_dirs=catalog or [],
+        cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
+    )
     for s in result.skipped:
         print(f"skipped: {s}")
-    console.print(f"{result.records} record(s) ranked, {len(result.skipped)} skipped "
-                  f"({result.timings['total']:.2f} s)")
+    console.print(
+        f"{result.records} record(s) ranked, {len(result.skipped)} skipped ({result.timings['total']:.2f} s)"
+    )
     html_dir = out_html.resolve() if out_html is not None else None
     in_site = [p for p in result.written if html_dir is not None and html_dir in p.resolve().parents]
     for p in result.written:

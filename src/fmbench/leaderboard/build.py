@@ -71,13 +71,32 @@ class RecordInfo:
     @classmethod
     def of(cls, rec: EvalRecord, primary_metric: str | None) -> RecordInfo:
         mv = rec.metrics.get(primary_metric) if primary_metric else None
-        return cls(rec.eval_id, rec.benchmark_id, rec.model.id.lower(), rec.status, rec.rankable,
-                   rec.rankable_reason, None if mv is None else mv.value, None if mv is None else mv.reason,
-                   rec.created_at.timestamp(), None, rec)
+        return cls(
+            rec.eval_id,
+            rec.benchmark_id,
+            rec.model.id.lower(),
+            rec.status,
+            rec.rankable,
+            rec.rankable_reason,
+            None if mv is None else mv.value,
+            None if mv is None else mv.reason,
+            rec.created_at.timestamp(),
+            None,
+            rec,
+        )
 
     def summary(self) -> tuple:
-        return (self.eval_id, self.benchmark_id, self.model_key, self.status, self.rankable,
-                self.rankable_reason, self.primary, self.primary_reason, self.ts)
+        return (
+            self.eval_id,
+            self.benchmark_id,
+            self.model_key,
+            self.status,
+            self.rankable,
+            self.rankable_reason,
+            self.primary,
+            self.primary_reason,
+            self.ts,
+        )
 
     @classmethod
     def from_summary(cls, summary: tuple, loader: Callable[[], EvalRecord]) -> RecordInfo:
@@ -140,18 +159,28 @@ def breakdowns(bench: BenchmarkSpec, rec: EvalRecord) -> list[Breakdown]:
         cols += [n for n in seen if n != bench.primary_metric]
         sort_metric = cols[0] if cols else None
         ordered = sorted(groups.items(), key=lambda kv: _group_sort_key(bench, sort_metric, kv[0], kv[1]))
-        out.append(Breakdown(
-            dimension=dim, label=human_label(dim), metrics=cols, sort_metric=sort_metric,
-            groups=[Group(group=g, N=r.N, metrics={m: _cell(r.metrics[m]) for m in cols if m in r.metrics})
-                    for g, r in ordered],
-            withheld=rec.withheld.get(dim, 0),
-        ))
+        out.append(
+            Breakdown(
+                dimension=dim,
+                label=human_label(dim),
+                metrics=cols,
+                sort_metric=sort_metric,
+                groups=[
+                    Group(group=g, N=r.N, metrics={m: _cell(r.metrics[m]) for m in cols if m in r.metrics})
+                    for g, r in ordered
+                ],
+                withheld=rec.withheld.get(dim, 0),
+            )
+        )
     return out
 
 
 def _numbers(v: Any) -> list[float | None] | None:
-    if isinstance(v, list) and v and all(x is None or (isinstance(x, int | float) and not isinstance(x, bool))
-                                         for x in v):
+    if (
+        isinstance(v, list)
+        and v
+        and all(x is None or (isinstance(x, int | float) and not isinstance(x, bool)) for x in v)
+    ):
         return [None if x is None else float(x) for x in v]
     return None
 
@@ -181,17 +210,29 @@ def curves(details: dict[str, Any]) -> list[Curve]:
         for quantity in sorted(k for k in spec if k not in {"levels", "severity", "grid"}):
             values = _numbers(spec[quantity])
             if values is not None and len(values) == len(levels):
-                out.append(Curve(probe=str(probe), quantity=str(quantity),
-                                 levels=[float(x) for x in levels if x is not None], values=values))
+                out.append(
+                    Curve(
+                        probe=str(probe),
+                        quantity=str(quantity),
+                        levels=[float(x) for x in levels if x is not None],
+                        values=values,
+                    )
+                )
     return out
 
 
 def _unranked(rec: EvalRecord, bench: BenchmarkSpec, reason: str) -> Unranked:
     mv = rec.metrics.get(bench.primary_metric)
     return Unranked(
-        model_id=rec.model.id, model_name=rec.model.name, eval_id=rec.eval_id, status=rec.status,
-        reason=reason, score=_cell(mv) if mv is not None and mv.value is not None else None,
-        dataset=rec.dataset.name or rec.dataset.id, evidence=rec.evidence, date=_date(rec),
+        model_id=rec.model.id,
+        model_name=rec.model.name,
+        eval_id=rec.eval_id,
+        status=rec.status,
+        reason=reason,
+        score=_cell(mv) if mv is not None and mv.value is not None else None,
+        dataset=rec.dataset.name or rec.dataset.id,
+        evidence=rec.evidence,
+        date=_date(rec),
     )
 
 
@@ -232,29 +273,53 @@ def build_board(bench: BenchmarkSpec, infos: Sequence[RecordInfo]) -> BenchmarkB
     order = metric_order(bench, names | {metric})
     rows = []
     for rec, e in zip(ordered, entries, strict=True):
-        rows.append(Row(
-            rank=e.rank, rank_label=e.label, tied=e.tied,
-            tie_method=e.comparison.method if e.comparison else None,  # type: ignore[arg-type]
-            p_better=e.comparison.p_better if e.comparison else None,
-            model_id=rec.model.id, model_name=rec.model.name, eval_id=rec.eval_id,
-            score=_cell(rec.metrics[metric]), dataset=rec.dataset.name or rec.dataset.id,
-            dataset_id=rec.dataset.id, evidence=rec.evidence, date=_date(rec),
-            created_at=rec.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"), source=rec.source, notes=rec.notes,
-            records=len(candidates[rec.model.id.lower()]),
-            metrics={m: _cell(rec.metrics[m]) for m in order if m in rec.metrics},
-            breakdowns=breakdowns(bench, rec), curves=curves(rec.details),
-        ))
+        rows.append(
+            Row(
+                rank=e.rank,
+                rank_label=e.label,
+                tied=e.tied,
+                tie_method=e.comparison.method if e.comparison else None,  # type: ignore[arg-type]
+                p_better=e.comparison.p_better if e.comparison else None,
+                model_id=rec.model.id,
+                model_name=rec.model.name,
+                eval_id=rec.eval_id,
+                score=_cell(rec.metrics[metric]),
+                dataset=rec.dataset.name or rec.dataset.id,
+                dataset_id=rec.dataset.id,
+                evidence=rec.evidence,
+                date=_date(rec),
+                created_at=rec.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                source=rec.source,
+                notes=rec.notes,
+                records=len(candidates[rec.model.id.lower()]),
+                metrics={m: _cell(rec.metrics[m]) for m in order if m in rec.metrics},
+                breakdowns=breakdowns(bench, rec),
+                curves=curves(rec.details),
+            )
+        )
     reasons = {r.eval_id: why for r, why in listed_apart}
-    apart = [_unranked(i.record, bench, reasons[i.eval_id]) for i in _latest_per_model([r for r, _ in listed_apart])]
+    apart = [
+        _unranked(i.record, bench, reasons[i.eval_id])
+        for i in _latest_per_model([r for r, _ in listed_apart])
+    ]
     failed_rows = [_unranked(i.record, bench, i.record.error or "failed") for i in _latest_per_model(failed)]
     return BenchmarkBoard(
-        id=bench.id, anchor=slug(bench.id), name=bench.name, health_domain=bench.health_domain,
-        health_topic=bench.health_topic, ai_task=bench.ai_task, description=bench.description,
-        clinical_relevance=bench.clinical_relevance, primary_metric=metric,
+        id=bench.id,
+        anchor=slug(bench.id),
+        name=bench.name,
+        health_domain=bench.health_domain,
+        health_topic=bench.health_topic,
+        ai_task=bench.ai_task,
+        description=bench.description,
+        clinical_relevance=bench.clinical_relevance,
+        primary_metric=metric,
         direction=direction,  # type: ignore[arg-type]
         metric_directions={m: _direction(bench, m) for m in order},  # type: ignore[arg-type]
-        rows=rows, not_rankable=apart, failed=failed_rows,
-        evaluations=len(infos), last_updated=max((i.date for i in infos), default=None),
+        rows=rows,
+        not_rankable=apart,
+        failed=failed_rows,
+        evaluations=len(infos),
+        last_updated=max((i.date for i in infos), default=None),
     )
 
 
@@ -274,7 +339,9 @@ def build(records: Sequence[EvalRecord], catalog: Catalog, *, skipped: Sequence[
     return build_from_infos(infos, catalog, skipped=[*skipped, *extra_skipped])
 
 
-def build_from_infos(infos: Sequence[RecordInfo], catalog: Catalog, *, skipped: Sequence[str] = ()) -> Leaderboard:
+def build_from_infos(
+    infos: Sequence[RecordInfo], catalog: Catalog, *, skipped: Sequence[str] = ()
+) -> Leaderboard:
     """As ``build``, from record summaries whose full records load on demand (see collect)."""
     by_bench: dict[str, list[RecordInfo]] = {}
     for i in infos:

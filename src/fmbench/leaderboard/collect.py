@@ -75,8 +75,13 @@ def record_files(paths: Iterable[Path]) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            found = [q for q in p.rglob("*") if q.suffix in RECORD_SUFFIXES and q.is_file()
-                     and not any(part.startswith(".") for part in q.relative_to(p).parts)]
+            found = [
+                q
+                for q in p.rglob("*")
+                if q.suffix in RECORD_SUFFIXES
+                and q.is_file()
+                and not any(part.startswith(".") for part in q.relative_to(p).parts)
+            ]
             files.extend(sorted(found, key=lambda q: q.as_posix()))
         elif p.is_file():
             files.append(p)
@@ -108,8 +113,9 @@ def _validate(data: object, catalog: Catalog) -> EvalRecord | str:
     try:
         record = EvalRecord.model_validate(data)
     except ValidationError as exc:
-        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
-                         for e in exc.errors())
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()
+        )
     problems = record_catalog_problems(record, catalog)
     if problems:
         return "; ".join(problems)
@@ -261,8 +267,9 @@ class InfoResult:
     cache_hits: int
 
 
-def collect_infos(files: list[ScannedFile], catalog: Catalog, *, cache_dir: Path | None = None,
-                  workers: int = 1) -> InfoResult:
+def collect_infos(
+    files: list[ScannedFile], catalog: Catalog, *, cache_dir: Path | None = None, workers: int = 1
+) -> InfoResult:
     """Validate every file (or take its outcome from the cache) and return summaries whose
     full records are parsed again only when a renderer needs them."""
     cache = _Cache(cache_dir, catalog_fingerprint(catalog))
@@ -295,7 +302,9 @@ def collect_infos(files: list[ScannedFile], catalog: Catalog, *, cache_dir: Path
             info = RecordInfo.from_summary(summary, _loader(f.content, parser))
             info._record = records.get(f.key)
             if info.eval_id in seen_ids:
-                skipped.append(f"{f.source}: eval_id: duplicate {info.eval_id!r} (also in {seen_ids[info.eval_id]})")
+                skipped.append(
+                    f"{f.source}: eval_id: duplicate {info.eval_id!r} (also in {seen_ids[info.eval_id]})"
+                )
                 continue
             seen_ids[info.eval_id] = f.source
             infos.append((f.source, info))
@@ -307,8 +316,13 @@ def _loader(content: bytes, parser: str):  # noqa: ANN202
     return lambda: _load_verified(content, parser)
 
 
-def collect(paths: list[Path], catalog: Catalog, *, cache_dir: Path | None = None,
-            scanned: list[ScannedFile] | None = None) -> CollectResult:
+def collect(
+    paths: list[Path],
+    catalog: Catalog,
+    *,
+    cache_dir: Path | None = None,
+    scanned: list[ScannedFile] | None = None,
+) -> CollectResult:
     """Read and validate every record under ``paths`` (or the already ``scanned`` files).
 
     Invalid files (malformed YAML, schema errors, unknown benchmark, out-of-range or NaN
@@ -319,5 +333,9 @@ def collect(paths: list[Path], catalog: Catalog, *, cache_dir: Path | None = Non
     res = collect_infos(files, catalog, cache_dir=cache_dir)
     with no_gc():
         records = [(src, info.record) for src, info in res.infos]
-    return CollectResult(records=records, skipped=res.skipped, cache_hits=res.cache_hits,
-                         fingerprint=inputs_fingerprint(files, catalog))
+    return CollectResult(
+        records=records,
+        skipped=res.skipped,
+        cache_hits=res.cache_hits,
+        fingerprint=inputs_fingerprint(files, catalog),
+    )

@@ -41,8 +41,13 @@ class SiteLinks:
     def resolve(self, base_url: str) -> dict:
         def href(template: str):  # noqa: ANN202
             return lambda b: base_url + template.format(id=b.id, anchor=b.anchor)
-        return {"index": base_url + self.index, "json": base_url + self.json,
-                "benchmark": href(self.benchmark), "csv": href(self.csv)}
+
+        return {
+            "index": base_url + self.index,
+            "json": base_url + self.json,
+            "benchmark": href(self.benchmark),
+            "csv": href(self.csv),
+        }
 
 
 def _asset(name: str) -> str:
@@ -53,21 +58,35 @@ def _asset(name: str) -> str:
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("fmbench.leaderboard", "templates"),
-        autoescape=True, keep_trailing_newline=True, trim_blocks=False, lstrip_blocks=False,
+        autoescape=True,
+        keep_trailing_newline=True,
+        trim_blocks=False,
+        lstrip_blocks=False,
         undefined=jinja2.StrictUndefined,
     )
-    env.globals.update(num=num, ci_text=ci_text, value_text=value_text, rank_text=rank_text,
-                       direction_sentence=direction_sentence, domain_icon=domain_icon, tie_words=TIE_WORDS,
-                       ranking_table=ranking_table,
-                       css=Markup(_asset("leaderboard.css")), js=Markup(_asset("sortable.js")))
+    env.globals.update(
+        num=num,
+        ci_text=ci_text,
+        value_text=value_text,
+        rank_text=rank_text,
+        direction_sentence=direction_sentence,
+        domain_icon=domain_icon,
+        tie_words=TIE_WORDS,
+        ranking_table=ranking_table,
+        css=Markup(_asset("leaderboard.css")),  # noqa: S704 - our own packaged asset
+        js=Markup(_asset("sortable.js")),  # noqa: S704 - our own packaged asset
+    )
     return env
 
 
 def render_html_index(lb: Leaderboard, *, base_url: str = "", links: SiteLinks | None = None) -> str:
     """The index page: stats, navigation by domain, each benchmark's ranked table."""
     boards = {b.id: b for b in lb.benchmarks}
-    return _env().get_template("index.html").render(
-        lb=lb, boards=boards, link=(links or SiteLinks()).resolve(base_url), page_title=lb.title)
+    return (
+        _env()
+        .get_template("index.html")
+        .render(lb=lb, boards=boards, link=(links or SiteLinks()).resolve(base_url), page_title=lb.title)
+    )
 
 
 def _metric_cols(b: BenchmarkBoard) -> list[str]:
@@ -84,23 +103,49 @@ def _curve_charts(b: BenchmarkBoard) -> list[tuple[str, Markup]]:
         keys += [(c.probe, c.quantity) for c in r.curves if (c.probe, c.quantity) not in keys]
     out = []
     for probe, quantity in sorted(keys):
-        series = [(r.model_name, c.levels, c.values) for r in b.rows[:MAX_CURVE_MODELS]
-                  for c in r.curves if (c.probe, c.quantity) == (probe, quantity)]
-        out.append((f"{quantity} under {probe}", line_chart(series, xlabel=f"{probe} severity", ylabel=quantity)))
+        series = [
+            (r.model_name, c.levels, c.values)
+            for r in b.rows[:MAX_CURVE_MODELS]
+            for c in r.curves
+            if (c.probe, c.quantity) == (probe, quantity)
+        ]
+        out.append(
+            (f"{quantity} under {probe}", line_chart(series, xlabel=f"{probe} severity", ylabel=quantity))
+        )
     return out
 
 
-def render_html_benchmark(lb: Leaderboard, benchmark_id: str, *, base_url: str = "",
-                          links: SiteLinks | None = None) -> str:
+def render_html_benchmark(
+    lb: Leaderboard, benchmark_id: str, *, base_url: str = "", links: SiteLinks | None = None
+) -> str:
     """One benchmark's page: ranked table, forest plot, full metrics, breakdowns, curves."""
     b = lb.benchmark(benchmark_id)
-    forest = forest_plot([(r.model_name, r.score.value, r.score.ci) for r in b.rows  # type: ignore[misc]
-                          if r.score.value is not None], metric=b.primary_metric, direction=b.direction)
-    return _env().get_template("benchmark.html").render(
-        lb=lb, b=b, link=(links or SiteLinks()).resolve(base_url), page_title=f"{b.name} · {lb.title}", forest=forest,
-        ranking_html=ranking_table(b), metrics_table=metrics_table(b, _metric_cols(b)),
-        has_breakdowns=any(r.breakdowns for r in b.rows), breakdown_html=breakdown_sections(b), curve_charts=_curve_charts(b),
-        domain_anchor=slug(b.health_domain))
+    forest = forest_plot(
+        [
+            (r.model_name, r.score.value, r.score.ci)
+            for r in b.rows  # type: ignore[misc]
+            if r.score.value is not None
+        ],
+        metric=b.primary_metric,
+        direction=b.direction,
+    )
+    return (
+        _env()
+        .get_template("benchmark.html")
+        .render(
+            lb=lb,
+            b=b,
+            link=(links or SiteLinks()).resolve(base_url),
+            page_title=f"{b.name} · {lb.title}",
+            forest=forest,
+            ranking_html=ranking_table(b),
+            metrics_table=metrics_table(b, _metric_cols(b)),
+            has_breakdowns=any(r.breakdowns for r in b.rows),
+            breakdown_html=breakdown_sections(b),
+            curve_charts=_curve_charts(b),
+            domain_anchor=slug(b.health_domain),
+        )
+    )
 
 
 def render_html_site(lb: Leaderboard) -> dict[str, str | bytes]:

@@ -36,13 +36,23 @@ def leaderboard_csv(lb: Leaderboard, benchmark_id: str) -> str:
         header += [m, f"{m}_ci_low", f"{m}_ci_high"]
     w.writerow(header)
     for r in board.rows:
-        row: list[object] = [r.rank, r.rank_label, r.model_id, r.model_name, r.eval_id, r.dataset,
-                             r.evidence, r.date]
+        row: list[object] = [
+            r.rank,
+            r.rank_label,
+            r.model_id,
+            r.model_name,
+            r.eval_id,
+            r.dataset,
+            r.evidence,
+            r.date,
+        ]
         for m in metrics:
             c = r.metrics.get(m)
-            row += ["" if c is None or c.value is None else repr(c.value),
-                    "" if c is None or c.ci is None else repr(c.ci[0]),
-                    "" if c is None or c.ci is None else repr(c.ci[1])]
+            row += [
+                "" if c is None or c.value is None else repr(c.value),
+                "" if c is None or c.ci is None else repr(c.ci[0]),
+                "" if c is None or c.ci is None else repr(c.ci[1]),
+            ]
         w.writerow([_csv_safe(x) if 2 <= i <= 5 else x for i, x in enumerate(row)])
     return buf.getvalue()
 

@@ -39,20 +39,45 @@ def _ranking_table(b: BenchmarkBoard) -> list[str]:
     rows = []
     for r in b.rows:
         name = f"**{md(r.model_name)}**" + (" 👑" if r.rank == 1 else "")
-        rows.append([rank_text(r.rank, r.rank_label), name, num(r.score.value), ci_text(r.score),
-                     md(r.dataset), r.evidence, r.date])
-    return _table(["Rank", "Model", f"{md(b.primary_metric)}", "95% CI", "Dataset", "Evidence", "Date"],
-                  [":---:", ":---", ":---:", ":---:", ":---", ":---", ":---"], rows)
+        rows.append(
+            [
+                rank_text(r.rank, r.rank_label),
+                name,
+                num(r.score.value),
+                ci_text(r.score),
+                md(r.dataset),
+                r.evidence,
+                r.date,
+            ]
+        )
+    return _table(
+        ["Rank", "Model", f"{md(b.primary_metric)}", "95% CI", "Dataset", "Evidence", "Date"],
+        [":---:", ":---", ":---:", ":---:", ":---", ":---", ":---"],
+        rows,
+    )
 
 
 def _full_metrics(b: BenchmarkBoard) -> list[str]:
     body: list[str] = []
     for r in b.rows:
-        body += [f"**{rank_text(r.rank, r.rank_label)} · {md(r.model_name)}** "
-                 f"({code(r.eval_id)}, {r.evidence}, {r.records} record(s))", ""]
-        rows = [[md(name), num(c.value), ci_text(c), DASH if c.n is None else str(c.n),
-                 md(c.reason) if c.reason else ""] for name, c in r.metrics.items()]
-        body += _table(["Metric", "Value", "95% CI", "N", "Note"], ["---", "---:", ":---:", "---:", "---"], rows)
+        body += [
+            f"**{rank_text(r.rank, r.rank_label)} · {md(r.model_name)}** "
+            f"({code(r.eval_id)}, {r.evidence}, {r.records} record(s))",
+            "",
+        ]
+        rows = [
+            [
+                md(name),
+                num(c.value),
+                ci_text(c),
+                DASH if c.n is None else str(c.n),
+                md(c.reason) if c.reason else "",
+            ]
+            for name, c in r.metrics.items()
+        ]
+        body += _table(
+            ["Metric", "Value", "95% CI", "N", "Note"], ["---", "---:", ":---:", "---:", "---"], rows
+        )
         body.append("")
         if r.source:
             body += [f"Source: {md(r.source)}", ""]
@@ -67,8 +92,11 @@ def _breakdown(r: Row, bd: Breakdown, direction: str) -> list[str]:
     for i, g in enumerate(bd.groups):
         label = f"{MEDALS[i + 1]} {md(g.group)}" if i < n_medals else md(g.group)
         rows.append([label, *[value_text(g.metrics.get(m)) for m in bd.metrics], str(g.N)])
-    body = _table([md(bd.label), *[md(m) for m in bd.metrics], "N"],
-                  ["---", *(["---:"] * len(bd.metrics)), "---:"], rows)
+    body = _table(
+        [md(bd.label), *[md(m) for m in bd.metrics], "N"],
+        ["---", *(["---:"] * len(bd.metrics)), "---:"],
+        rows,
+    )
     if bd.sort_metric:
         body += ["", f"Groups sorted by {md(bd.sort_metric)}: {direction_sentence(direction)}"]
     if bd.withheld:
@@ -83,8 +111,10 @@ def _curves(r: Row) -> list[str]:
         probes.setdefault(c.probe, []).append(c)
     for probe, cs in probes.items():
         levels = cs[0].levels
-        rows = [[num(x, 3), *[num(c.values[i]) if i < len(c.values) else DASH for c in cs]]
-                for i, x in enumerate(levels)]
+        rows = [
+            [num(x, 3), *[num(c.values[i]) if i < len(c.values) else DASH for c in cs]]
+            for i, x in enumerate(levels)
+        ]
         body += [f"**{md(probe)}**", ""]
         body += _table(["Severity", *[md(c.quantity) for c in cs]], ["---:", *(["---:"] * len(cs))], rows)
         body.append("")
@@ -92,20 +122,33 @@ def _curves(r: Row) -> list[str]:
 
 
 def _unranked_table(items, title: str, kind: str) -> list[str]:  # noqa: ANN001
-    rows = [[md(u.model_name), value_text(u.score), md(u.dataset), u.evidence, u.date, md(u.reason)]
-            for u in items]
-    body = _table(["Model", "Score", "Dataset", "Evidence", "Date", "Reason"],
-                  [":---", ":---:", ":---", ":---", ":---", ":---"], rows)
+    rows = [
+        [md(u.model_name), value_text(u.score), md(u.dataset), u.evidence, u.date, md(u.reason)]
+        for u in items
+    ]
+    body = _table(
+        ["Model", "Score", "Dataset", "Evidence", "Date", "Reason"],
+        [":---", ":---:", ":---", ":---", ":---", ":---"],
+        rows,
+    )
     return [f'??? {kind} "{title} ({len(items)})"', "", *_indent(body), ""]
 
 
 def render_board(b: BenchmarkBoard) -> list[str]:
     icon = domain_icon(b.health_domain)
-    out = [f"### {icon + ' ' if icon else ''}{md(b.name)} {{ #{b.anchor} }}", "",
-           f"**Task**: {md(b.ai_task)} | **Health Topic**: {md(b.health_topic)} | **Benchmark**: {code(b.id)}", "",
-           f"*{md(b.description)}*", "",
-           '!!! info "Clinical Relevance"', _IND + md(b.clinical_relevance), "",
-           "#### Leaderboard", ""]
+    out = [
+        f"### {icon + ' ' if icon else ''}{md(b.name)} {{ #{b.anchor} }}",
+        "",
+        f"**Task**: {md(b.ai_task)} | **Health Topic**: {md(b.health_topic)} | **Benchmark**: {code(b.id)}",
+        "",
+        f"*{md(b.description)}*",
+        "",
+        '!!! info "Clinical Relevance"',
+        _IND + md(b.clinical_relevance),
+        "",
+        "#### Leaderboard",
+        "",
+    ]
     if b.rows:
         out += [*_ranking_table(b), ""]
         out += [*_full_metrics(b), ""]
@@ -117,8 +160,12 @@ def render_board(b: BenchmarkBoard) -> list[str]:
         out += _unranked_table(b.failed, "Failed evaluations (not ranked)", "failure")
     with_breakdowns = [r for r in b.rows if r.breakdowns]
     if with_breakdowns:
-        out += ["#### 📊 Granular Performance Breakdown", "",
-                "Expand sections below to see how models perform across different conditions:", ""]
+        out += [
+            "#### 📊 Granular Performance Breakdown",
+            "",
+            "Expand sections below to see how models perform across different conditions:",
+            "",
+        ]
         for r in with_breakdowns:
             for bd in r.breakdowns:
                 out += _breakdown(r, bd, b.metric_directions.get(bd.sort_metric or "", "higher"))
@@ -127,27 +174,37 @@ def render_board(b: BenchmarkBoard) -> list[str]:
         out += ["#### Robustness curves", ""]
         for r in with_curves:
             out += [*_curves(r), ""]
-    out += ["---", "",
-            f"*Ranked by {md(b.primary_metric)}. {direction_sentence(b.direction)} "
-            f"Last updated from {b.evaluations} evaluation(s).*", ""]
+    out += [
+        "---",
+        "",
+        f"*Ranked by {md(b.primary_metric)}. {direction_sentence(b.direction)} "
+        f"Last updated from {b.evaluations} evaluation(s).*",
+        "",
+    ]
     return out
 
 
 def render_markdown(lb: Leaderboard) -> str:
     """The whole leaderboard page as Markdown (deterministic)."""
     s = lb.stats
-    out = [f"# {md(lb.title)}", "",
-           '!!! success "Benchmark Hub Stats"',
-           f"    📚 **{s.benchmarks}** Benchmarks | 🤖 **{s.models}** Models Evaluated | "
-           f"📊 **{s.evaluations}** Total Evaluations", "",
-           "Welcome to the **fmbench Benchmark Hub** for health foundation models, aligned with the "
-           "ITU/WHO FG-AI4H deliverables. Rankings below show **all submitted models**, best first, "
-           "by each benchmark's primary metric.", "",
-           "A rank such as **=2** means the model cannot be told apart from the best model of that rank: "
-           "paired from bootstrap replicates when both records were resampled the same way, otherwise "
-           "by overlap of 95% confidence intervals; results without a CI (reported from papers) are "
-           "separated by their point values. *Evidence* says whether fmbench produced the result "
-           "(`run`) or it was taken from a paper or self-report (`reported`).", ""]
+    out = [
+        f"# {md(lb.title)}",
+        "",
+        '!!! success "Benchmark Hub Stats"',
+        f"    📚 **{s.benchmarks}** Benchmarks | 🤖 **{s.models}** Models Evaluated | "
+        f"📊 **{s.evaluations}** Total Evaluations",
+        "",
+        "Welcome to the **fmbench Benchmark Hub** for health foundation models, aligned with the "
+        "ITU/WHO FG-AI4H deliverables. Rankings below show **all submitted models**, best first, "
+        "by each benchmark's primary metric.",
+        "",
+        "A rank such as **=2** means the model cannot be told apart from the best model of that rank: "
+        "paired from bootstrap replicates when both records were resampled the same way, otherwise "
+        "by overlap of 95% confidence intervals; results without a CI (reported from papers) are "
+        "separated by their point values. *Evidence* says whether fmbench produced the result "
+        "(`run`) or it was taken from a paper or self-report (`reported`).",
+        "",
+    ]
     if lb.last_updated:
         out += [f"*Newest evaluation: {lb.last_updated}.*", ""]
     out += ["## Quick Navigation", ""]
@@ -166,12 +223,20 @@ def render_markdown(lb: Leaderboard) -> str:
     if lb.skipped:
         body = [f"- {md(s)}" for s in lb.skipped]
         out += [f'??? warning "Skipped records ({len(lb.skipped)})"', "", *_indent(body), ""]
-    out += ["---", "", "## 🚀 Submit Your Model { #submit-your-model }", "",
-            "Want to see your foundation model on these leaderboards?", "",
-            "1. 📥 **Install** the benchmark suite: `pip install -e .`",
-            "2. 🧪 **Run** an evaluation on your own machine: `python -m fmbench run --help` "
-            "(robustness: `python -m fmbench run-robustness --help`)",
-            f"3. 📤 **Submit** the eval record: see the [Submission Guide]({SUBMISSION_GUIDE})", "",
-            "*Aligned with [ITU/WHO FG-AI4H](https://www.itu.int/pub/T-FG-AI4H) standards for "
-            "healthcare AI evaluation.*", ""]
+    out += [
+        "---",
+        "",
+        "## 🚀 Submit Your Model { #submit-your-model }",
+        "",
+        "Want to see your foundation model on these leaderboards?",
+        "",
+        "1. 📥 **Install** the benchmark suite: `pip install -e .`",
+        "2. 🧪 **Run** an evaluation on your own machine: `python -m fmbench run --help` "
+        "(robustness: `python -m fmbench run-robustness --help`)",
+        f"3. 📤 **Submit** the eval record: see the [Submission Guide]({SUBMISSION_GUIDE})",
+        "",
+        "*Aligned with [ITU/WHO FG-AI4H](https://www.itu.int/pub/T-FG-AI4H) standards for "
+        "healthcare AI evaluation.*",
+        "",
+    ]
     return "\n".join(out)

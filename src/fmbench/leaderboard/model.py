@@ -22,7 +22,9 @@ class Cell(_Data):
     """One metric value as shown in a table."""
 
     value: float | None = Field(description="Point estimate; null when undefined or not reported.")
-    ci: tuple[float, float] | None = Field(None, description="95% (or the record's level) confidence interval.")
+    ci: tuple[float, float] | None = Field(
+        None, description="95% (or the record's level) confidence interval."
+    )
     n: int | None = Field(None, description="Samples the estimate is based on.")
     reason: str | None = Field(None, description="Why the value is null.")
 

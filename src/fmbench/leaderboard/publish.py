@@ -46,9 +46,17 @@ def _save_outputs(path: Path, data: dict) -> None:
     write_text_atomic(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def build_leaderboard(evals: Sequence[Path], *, out_md: Path | None = None, out_html: Path | None = None,
-                      out_json: Path | None = None, strict: bool = False, catalog_dirs: Sequence[Path] = (),
-                      cache_dir: Path | None = None, workers: int | None = None) -> PublishResult:
+def build_leaderboard(
+    evals: Sequence[Path],
+    *,
+    out_md: Path | None = None,
+    out_html: Path | None = None,
+    out_json: Path | None = None,
+    strict: bool = False,
+    catalog_dirs: Sequence[Path] = (),
+    cache_dir: Path | None = None,
+    workers: int | None = None,
+) -> PublishResult:
     """Collect, validate, rank and write every requested output; nothing is written when
     ``strict`` and a record is invalid (RecordError listing every skipped file).
 
@@ -76,8 +84,9 @@ def build_leaderboard(evals: Sequence[Path], *, out_md: Path | None = None, out_
     hit = None if out_cache is None else _load_outputs(out_cache, key)
     t1 = time.perf_counter()
     if hit is not None:
-        out = PublishResult(skipped=hit["skipped"], records=hit["records"], cache_hits=len(scanned),
-                            output_cache_hit=True)
+        out = PublishResult(
+            skipped=hit["skipped"], records=hit["records"], cache_hits=len(scanned), output_cache_hit=True
+        )
         md_text, json_text, site = hit["md"], hit["json"], hit["site"]
         t2 = t3 = time.perf_counter()
     else:
@@ -93,8 +102,17 @@ def build_leaderboard(evals: Sequence[Path], *, out_md: Path | None = None, out_
         out = PublishResult(skipped=list(res.skipped), records=len(res.infos), cache_hits=res.cache_hits)
         t3 = time.perf_counter()
         if out_cache is not None:
-            _save_outputs(out_cache, {"key": key, "skipped": out.skipped, "records": out.records,
-                                      "md": md_text, "json": json_text, "site": site})
+            _save_outputs(
+                out_cache,
+                {
+                    "key": key,
+                    "skipped": out.skipped,
+                    "records": out.records,
+                    "md": md_text,
+                    "json": json_text,
+                    "site": site,
+                },
+            )
     if strict and out.skipped:
         raise RecordError(f"--strict: {len(out.skipped)} invalid record(s): " + "; ".join(out.skipped))
     if out_md is not None and md_text is not None:
@@ -106,6 +124,11 @@ def build_leaderboard(evals: Sequence[Path], *, out_md: Path | None = None, out_
     if out_html is not None and site is not None:
         out.written += write_outputs(out_html, site)
     t4 = time.perf_counter()
-    out.timings = {"scan": t1 - t0, "collect": t2 - t1, "build+render": t3 - t2, "write": t4 - t3,
-                   "total": t4 - t0}
+    out.timings = {
+        "scan": t1 - t0,
+        "collect": t2 - t1,
+        "build+render": t3 - t2,
+        "write": t4 - t3,
+        "total": t4 - t0,
+    }
     return out

@@ -35,8 +35,9 @@ class Comparison:
     p_better: float | None = None  # share of replicates in which `better` beats `other`
 
 
-def paired_difference(better: np.ndarray, other: np.ndarray, *, direction: str,
-                      confidence: float = 0.95) -> tuple[float, float, float]:
+def paired_difference(
+    better: np.ndarray, other: np.ndarray, *, direction: str, confidence: float = 0.95
+) -> tuple[float, float, float]:
     """(lower, upper, P(better wins)) of the paired bootstrap difference, oriented so that
     positive means `better` is better. NaN replicate pairs are dropped."""
     d = np.asarray(better, dtype=float) - np.asarray(other, dtype=float)
@@ -60,8 +61,14 @@ def _replicates(rec: EvalRecord, metric: str, memo: dict[str, np.ndarray | None]
     return memo[rec.eval_id]
 
 
-def compare(better: EvalRecord, other: EvalRecord, metric: str, *, direction: str,
-            memo: dict[str, np.ndarray | None] | None = None) -> Comparison:
+def compare(
+    better: EvalRecord,
+    other: EvalRecord,
+    metric: str,
+    *,
+    direction: str,
+    memo: dict[str, np.ndarray | None] | None = None,
+) -> Comparison:
     """Can `other` (ranked below) be told apart from `better` on `metric`?"""
     a, b = better.metrics[metric], other.metrics[metric]
     assert a.value is not None and b.value is not None
@@ -119,6 +126,12 @@ def tie_groups(records: Sequence[EvalRecord], metric: str, *, direction: str) ->
     out = []
     for r, c in zip(ranks, comparisons, strict=True):
         tied = counts[r] > 1
-        out.append(RankedEntry(rank=r, label=f"={r}" if tied else str(r), tied=tied,
-                               comparison=c if (c is not None and c.tied) else None))
+        out.append(
+            RankedEntry(
+                rank=r,
+                label=f"={r}" if tied else str(r),
+                tied=tied,
+                comparison=c if (c is not None and c.tied) else None,
+            )
+        )
     return out

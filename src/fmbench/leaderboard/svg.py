@@ -11,8 +11,18 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22"]
+PALETTE = [
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#17becf",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+]
 FONT = 'font-family="system-ui,sans-serif" font-size="12"'
 
 
@@ -48,12 +58,15 @@ def _axis(x0: float, x1: float, y: float, lo: float, hi: float, label: str) -> l
         x = sx(t)
         parts.append(f'<line x1="{_f(x)}" y1="{_f(y)}" x2="{_f(x)}" y2="{_f(y + 4)}" stroke="#444"/>')
         parts.append(f'<text x="{_f(x)}" y="{_f(y + 16)}" text-anchor="middle">{t:g}</text>')
-    parts.append(f'<text x="{_f((x0 + x1) / 2)}" y="{_f(y + 32)}" text-anchor="middle">{escape(label)}</text>')
+    parts.append(
+        f'<text x="{_f((x0 + x1) / 2)}" y="{_f(y + 32)}" text-anchor="middle">{escape(label)}</text>'
+    )
     return parts
 
 
-def forest_plot(items: Sequence[tuple[str, float, tuple[float, float] | None]], *, metric: str,
-                direction: str) -> Markup:
+def forest_plot(
+    items: Sequence[tuple[str, float, tuple[float, float] | None]], *, metric: str, direction: str
+) -> Markup:
     """One line per model: point estimate with its CI whisker (best at the top)."""
     if not items:
         return Markup("")
@@ -62,22 +75,28 @@ def forest_plot(items: Sequence[tuple[str, float, tuple[float, float] | None]], 
     left, right, row_h, top = 200.0, 680.0, 22.0, 10.0
     height = top + row_h * len(items) + 44
     sx = lambda v: left + (v - lo) / (hi - lo) * (right - left)
-    parts = [f'<svg class="plot" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 700 {_f(height)}" '
-             f'role="img" aria-label="{escape(metric)} with 95% CI per model" {FONT}>']
+    parts = [
+        f'<svg class="plot" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 700 {_f(height)}" '
+        f'role="img" aria-label="{escape(metric)} with 95% CI per model" {FONT}>'
+    ]
     for i, (name, v, ci) in enumerate(items):
         y = top + row_h * i + row_h / 2
         short = name if len(name) <= 28 else name[:27] + "…"
         parts.append(f'<text x="{_f(left - 8)}" y="{_f(y + 4)}" text-anchor="end">{escape(short)}</text>')
         if ci is not None:
-            parts.append(f'<line x1="{_f(sx(ci[0]))}" y1="{_f(y)}" x2="{_f(sx(ci[1]))}" y2="{_f(y)}" '
-                         'stroke="#1f77b4" stroke-width="2"/>')
+            parts.append(
+                f'<line x1="{_f(sx(ci[0]))}" y1="{_f(y)}" x2="{_f(sx(ci[1]))}" y2="{_f(y)}" '
+                'stroke="#1f77b4" stroke-width="2"/>'
+            )
         ci_s = f" [{ci[0]:.4f}, {ci[1]:.4f}]" if ci else ""
-        parts.append(f'<circle cx="{_f(sx(v))}" cy="{_f(y)}" r="4" fill="#1f77b4">'
-                     f'<title>{escape(name)}: {v:.4f}{ci_s}</title></circle>')
+        parts.append(
+            f'<circle cx="{_f(sx(v))}" cy="{_f(y)}" r="4" fill="#1f77b4">'
+            f"<title>{escape(name)}: {v:.4f}{ci_s}</title></circle>"
+        )
     arrow = "higher is better →" if direction == "higher" else "← lower is better"
     parts += _axis(left, right, top + row_h * len(items) + 4, lo, hi, f"{metric} ({arrow})")
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return Markup("".join(parts))  # noqa: S704 - labels escaped above
 
 
 def bar_chart(groups: Sequence[tuple[str, float | None, int]], *, metric: str) -> Markup:
@@ -91,22 +110,27 @@ def bar_chart(groups: Sequence[tuple[str, float | None, int]], *, metric: str) -
     left, right, row_h, top = 160.0, 600.0, 20.0, 8.0
     height = top + row_h * len(groups) + 44
     sx = lambda v: left + (v - lo) / (hi - lo) * (right - left)
-    parts = [f'<svg class="plot" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 700 {_f(height)}" '
-             f'role="img" aria-label="{escape(metric)} by subgroup" {FONT}>']
+    parts = [
+        f'<svg class="plot" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 700 {_f(height)}" '
+        f'role="img" aria-label="{escape(metric)} by subgroup" {FONT}>'
+    ]
     for i, (g, v, n) in enumerate(groups):
         y = top + row_h * i
         parts.append(f'<text x="{_f(left - 8)}" y="{_f(y + 14)}" text-anchor="end">{escape(g)}</text>')
         if v is not None:
-            parts.append(f'<rect x="{_f(sx(lo))}" y="{_f(y + 3)}" width="{_f(max(sx(v) - sx(lo), 0.5))}" '
-                         f'height="{_f(row_h - 6)}" fill="#1f77b4"><title>{escape(g)}: {v:.4f} (N={n})</title></rect>')
+            parts.append(
+                f'<rect x="{_f(sx(lo))}" y="{_f(y + 3)}" width="{_f(max(sx(v) - sx(lo), 0.5))}" '
+                f'height="{_f(row_h - 6)}" fill="#1f77b4"><title>{escape(g)}: {v:.4f} (N={n})</title></rect>'
+            )
             parts.append(f'<text x="{_f(sx(v) + 4)}" y="{_f(y + 14)}">{v:.4f} (N={n})</text>')
     parts += _axis(left, right, top + row_h * len(groups) + 4, lo, hi, metric)
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return Markup("".join(parts))  # noqa: S704 - labels escaped above
 
 
-def line_chart(series: Sequence[tuple[str, Sequence[float], Sequence[float | None]]], *, xlabel: str,
-               ylabel: str) -> Markup:
+def line_chart(
+    series: Sequence[tuple[str, Sequence[float], Sequence[float | None]]], *, xlabel: str, ylabel: str
+) -> Markup:
     """Lines (one per model) of a quantity over severity levels."""
     xs = [x for _, lx, _ in series for x in lx]
     ys = [y for _, _, ly in series for y in ly if y is not None]
@@ -118,25 +142,33 @@ def line_chart(series: Sequence[tuple[str, Sequence[float], Sequence[float | Non
     sx = lambda v: left + (v - xlo) / (xhi - xlo) * (right - left)
     sy = lambda v: bottom - (v - ylo) / (yhi - ylo) * (bottom - top)
     height = bottom + 44
-    parts = [f'<svg class="plot" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 700 {_f(height)}" '
-             f'role="img" aria-label="{escape(ylabel)} over {escape(xlabel)}" {FONT}>']
+    parts = [
+        f'<svg class="plot" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 700 {_f(height)}" '
+        f'role="img" aria-label="{escape(ylabel)} over {escape(xlabel)}" {FONT}>'
+    ]
     for t in _ticks(ylo, yhi):
-        parts.append(f'<line x1="{_f(left)}" y1="{_f(sy(t))}" x2="{_f(right)}" y2="{_f(sy(t))}" stroke="#ddd"/>')
+        parts.append(
+            f'<line x1="{_f(left)}" y1="{_f(sy(t))}" x2="{_f(right)}" y2="{_f(sy(t))}" stroke="#ddd"/>'
+        )
         parts.append(f'<text x="{_f(left - 6)}" y="{_f(sy(t) + 4)}" text-anchor="end">{t:g}</text>')
     for i, (name, lx, ly) in enumerate(series):
         color = PALETTE[i % len(PALETTE)]
         pts = [(sx(x), sy(y)) for x, y in zip(lx, ly, strict=False) if y is not None]
         if pts:
             path = " ".join(f"{_f(a)},{_f(b)}" for a, b in pts)
-            parts.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2">'
-                         f"<title>{escape(name)}</title></polyline>")
+            parts.append(
+                f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2">'
+                f"<title>{escape(name)}</title></polyline>"
+            )
             parts += [f'<circle cx="{_f(a)}" cy="{_f(b)}" r="3" fill="{color}"/>' for a, b in pts]
         short = name if len(name) <= 26 else name[:25] + "…"
         ly_ = top + 14 + 16 * i
         parts.append(f'<rect x="{_f(right + 20)}" y="{_f(ly_ - 9)}" width="10" height="10" fill="{color}"/>')
         parts.append(f'<text x="{_f(right + 36)}" y="{_f(ly_)}">{escape(short)}</text>')
-    parts.append(f'<text x="14" y="{_f((top + bottom) / 2)}" transform="rotate(-90 14 {_f((top + bottom) / 2)})" '
-                 f'text-anchor="middle">{escape(ylabel)}</text>')
+    parts.append(
+        f'<text x="14" y="{_f((top + bottom) / 2)}" transform="rotate(-90 14 {_f((top + bottom) / 2)})" '
+        f'text-anchor="middle">{escape(ylabel)}</text>'
+    )
     parts += _axis(left, right, bottom, xlo, xhi, xlabel)
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return Markup("".join(parts))  # noqa: S704 - labels escaped above

@@ -11,9 +11,22 @@ MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 DOMAIN_ICONS = {"genomics": "🧬", "neurology": "🧠", "cross-domain": "🌐"}
 
 _MD_ESCAPES = {
-    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "|": "&#124;", "{": "&#123;", "}": "&#125;",
-    "\\": "\\\\", "`": "\\`", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]",
-    "\n": " ", "\r": " ", "\t": " ",
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    "|": "&#124;",
+    "{": "&#123;",
+    "}": "&#125;",
+    "\\": "\\\\",
+    "`": "\\`",
+    "*": "\\*",
+    "_": "\\_",
+    "[": "\\[",
+    "]": "\\]",
+    "\n": " ",
+    "\r": " ",
+    "\t": " ",
 }
 _MD_TABLE = str.maketrans(_MD_ESCAPES)
 _SAFE_ID = re.compile(r"[A-Za-z0-9._-]+")
@@ -57,7 +70,9 @@ def rank_text(rank: int, label: str) -> str:
 
 
 def direction_sentence(direction: str) -> str:
-    return {"higher": "Higher is better.", "lower": "Lower is better."}.get(direction, "Closest to the target band is best.")
+    return {"higher": "Higher is better.", "lower": "Lower is better."}.get(
+        direction, "Closest to the target band is best."
+    )
 
 
 def domain_icon(name: str) -> str:
