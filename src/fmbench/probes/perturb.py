@@ -41,9 +41,9 @@ def _flat(a: np.ndarray) -> np.ndarray:
 
 
 def sample_power(x: np.ndarray) -> np.ndarray:
-    """Mean square of each sample (float64 accumulation of float32 values)."""
+    """Mean square of each sample, as float64 (float32 products, summed by einsum's unrolled loop)."""
     f = _flat(x)
-    return np.einsum("ij,ij->i", f, f, dtype=np.float64) / max(f.shape[1], 1)
+    return np.einsum("ij,ij->i", f, f).astype(np.float64) / max(f.shape[1], 1)
 
 
 class Probe:
@@ -150,7 +150,8 @@ class LineNoise(Probe):
         amp = np.sqrt(2 * sample_power(x) / (nf * 10.0 ** (level / 10.0))).astype(np.float32)
         # sin(wt + phi) = sin(wt) cos(phi) + cos(wt) sin(phi)
         coef = np.concatenate([np.cos(phase), np.sin(phase)], axis=2) * amp[:, None, None]
-        np.matmul(coef.reshape(n * c, 2 * nf), self.basis(t, env), out=out.reshape(n * c, t))
+        # einsum, not matmul: BLAS with an inner dimension of 4 is slow and oversubscribes threads
+        np.einsum("nk,kt->nt", coef.reshape(n * c, 2 * nf), self.basis(t, env), out=out.reshape(n * c, t))
         np.add(out, x, out=out)
 
 

@@ -16,13 +16,15 @@ than ``Generator.standard_normal`` on float32, which dominates the cost of the n
 from __future__ import annotations
 
 import hashlib
+import threading
 from functools import lru_cache
 
 import numpy as np
 
 BLOCK_ELEMENTS = 1 << 20  # about 4 MB of float32 per block
 MAX_BLOCK_ROWS = 1024
-_CHUNK = 1 << 18
+_CHUNK = 1 << 16
+_scratch = threading.local()  # per-thread index buffer (the noise of blocks runs in parallel threads)
 
 
 def level_entropy(seed: int, probe: str, level: float) -> tuple[int, int]:
@@ -61,7 +63,9 @@ def standard_normal(rng: np.random.Generator, out: np.ndarray) -> np.ndarray:
     n = flat.size
     raw = rng.bit_generator.random_raw((n + 3) // 4).view(np.uint16)
     table = _normal_table()
-    idx = np.empty(min(n, _CHUNK), dtype=np.intp)
+    idx = getattr(_scratch, "idx", None)
+    if idx is None:
+        idx = _scratch.idx = np.empty(_CHUNK, dtype=np.intp)
     for s in range(0, n, _CHUNK):
         e = min(s + _CHUNK, n)
         np.copyto(idx[: e - s], raw[s:e], casting="unsafe")
