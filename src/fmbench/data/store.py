@@ -7,6 +7,8 @@ so a corrupted or hand-edited file is caught instead of silently changing result
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import json
 import os
 import shutil
@@ -25,7 +27,16 @@ MANIFEST = "manifest.json"
 
 
 def _recipe(card: DatasetCard) -> dict:
-    return {"generator": card.generator, "seed": card.seed, "params": card.params}
+    """What determines a generated dataset: generator name and code, seed and parameters.
+
+    The generator module's source is hashed in, so editing a generator regenerates the data
+    instead of silently serving files made by the old code.
+    """
+    generator = GENERATORS.get(card.generator)  # type: ignore[arg-type]
+    module = inspect.getmodule(generator)
+    source = inspect.getsource(module) if module is not None else ""
+    return {"generator": card.generator, "seed": card.seed, "params": card.params,
+            "code": hashlib.sha256(source.encode()).hexdigest()[:16]}
 
 
 def _hash_folder(folder: Path) -> dict[str, str]:
