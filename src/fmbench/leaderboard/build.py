@@ -188,12 +188,15 @@ def _numbers(v: Any) -> list[float | None] | None:
 def curves(details: dict[str, Any]) -> list[Curve]:
     """Robustness curves from ``record.details``.
 
-    Convention: ``details.curves`` (or ``details.robustness.curves``) maps a probe name to
-    ``{levels: [...], <quantity>: [...], ...}`` where each quantity (e.g. ``stability``,
-    ``AUROC``) is a list of numbers (or null) as long as ``levels``. Anything else in
-    ``details`` is ignored here.
+    Two shapes are read. The report convention (docs/dev/extending.md), which fmbench's
+    robustness protocol writes: ``details.curves`` is a list of figures ``{title, series:
+    [{label, x, y}]}`` — each series becomes one curve (probe = figure title, quantity = series
+    label). The compact form: ``details.curves`` (or ``details.robustness.curves``) maps a probe
+    name to ``{levels: [...], <quantity>: [...]}``. Anything else in ``details`` is ignored.
     """
     table = details.get("curves")
+    if isinstance(table, list):
+        return _figure_curves(table)
     if not isinstance(table, dict):
         rob = details.get("robustness")
         table = rob.get("curves") if isinstance(rob, dict) else None
@@ -218,6 +221,22 @@ def curves(details: dict[str, Any]) -> list[Curve]:
                         values=values,
                     )
                 )
+    return out
+
+
+def _figure_curves(figures: list[Any]) -> list[Curve]:
+    out = []
+    for fig in figures:
+        if not isinstance(fig, dict) or not isinstance(fig.get("series"), list):
+            continue
+        for series in fig["series"]:
+            if not isinstance(series, dict):
+                continue
+            xs, ys = _numbers(series.get("x")), _numbers(series.get("y"))
+            if xs is None or ys is None or len(xs) != len(ys) or any(x is None for x in xs) or len(xs) < 2:
+                continue
+            out.append(Curve(probe=str(fig.get("title", "")), quantity=str(series.get("label", "")),
+                             levels=[float(x) for x in xs if x is not None], values=ys))
     return out
 
 
