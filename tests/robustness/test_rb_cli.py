@@ -23,9 +23,24 @@ def eeg_run(tmp_path_factory: pytest.TempPathFactory, data_dir: Path):  # noqa: 
 
     out = tmp_path_factory.mktemp("rbcli") / "logistic"
     env = {**os.environ, "FMBENCH_DATA": str(data_dir)}
-    proc = subprocess.run([sys.executable, "-m", "fmbench", "run-robustness", "--model", "logistic",
-                           "--suite", "SUITE-ROBUSTNESS-NEURO", "--out", str(out)],
-                          capture_output=True, text=True, env=env, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fmbench",
+            "run-robustness",
+            "--model",
+            "logistic",
+            "--suite",
+            "SUITE-ROBUSTNESS-NEURO",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     return proc, out
 
 
@@ -53,11 +68,22 @@ def test_toy_eeg_run_writes_record_and_reports(eeg_run) -> None:  # noqa: ANN001
 
 def test_probe_failure_fails_the_run_cleanly(tmp_path: Path, cli) -> None:  # noqa: ANN001
     model = tmp_path / "m.yaml"
-    model.write_text(yaml.safe_dump({"model_id": "fails", "type": "python_class",
-                                     "import_path": "rb_fake_models:FailOnFifthCall"}))
+    model.write_text(
+        yaml.safe_dump(
+            {"model_id": "fails", "type": "python_class", "import_path": "rb_fake_models:FailOnFifthCall"}
+        )
+    )
     out = tmp_path / "out"
-    proc = cli("run-robustness", "--model", model, "--out", out, "--probes", "noise",
-               env={"PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])})
+    proc = cli(
+        "run-robustness",
+        "--model",
+        model,
+        "--out",
+        out,
+        "--probes",
+        "noise",
+        env={"PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])},
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
@@ -80,11 +106,20 @@ def test_data_folder_without_sampling_freq_skips_line_noise_only_when_asked(tmp_
     rng = np.random.default_rng(0)
     y = np.arange(40) % 2
     np.save(folder / "X.npy", (rng.standard_normal((40, 4, 64)) + y[:, None, None]).astype(np.float32))
-    pd.DataFrame({"label": np.where(y == 1, "slowing", "typical")}).to_csv(folder / "meta.csv", index=False)
+    pd.DataFrame({"label": np.where(y == 1, "case", "control")}).to_csv(folder / "meta.csv", index=False)
     refused = cli("run-robustness", "--model", "logistic", "--data", folder, "--out", tmp_path / "a")
     assert refused.returncode == 2 and "--sampling-freq" in refused.stderr
-    ok = cli("run-robustness", "--model", "logistic", "--data", folder, "--out", tmp_path / "b",
-             "--probes", "dropout,noise,shift")
+    ok = cli(
+        "run-robustness",
+        "--model",
+        "logistic",
+        "--data",
+        folder,
+        "--out",
+        tmp_path / "b",
+        "--probes",
+        "dropout,noise,shift",
+    )
     assert ok.returncode == 0, ok.stderr
     rec = read_record(tmp_path / "b" / "eval.yaml")
     assert rec.dataset.id == "DS-FILE-mydata" and set(rec.details["probes"]) == {"dropout", "noise", "shift"}

@@ -17,8 +17,15 @@ def _data(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
     return (rng.standard_normal(shape) * scale + rng.normal(0, 1, size=scale.shape)).astype(np.float32)
 
 
-def _apply(name: str, x: np.ndarray, level: float, *, env: ProbeEnv = ProbeEnv(), seed: int = 3,
-           variant_index: int = 0) -> np.ndarray:
+def _apply(
+    name: str,
+    x: np.ndarray,
+    level: float,
+    *,
+    env: ProbeEnv = ProbeEnv(),
+    seed: int = 3,
+    variant_index: int = 0,
+) -> np.ndarray:
     probe = get_probe(name, x.ndim)
     probe.check([level], x.shape[1:], env)
     variant = probe.variants(level, level_rng((seed, 11)), x.shape[1:])[variant_index]

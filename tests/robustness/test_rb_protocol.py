@@ -24,15 +24,19 @@ def _write(folder: Path, n: int = 60, c: int = 6, t: int = 200, seed: int = 0) -
     X = (rng.standard_normal((n, c, t)) + 1.5 * signal).astype(np.float32)
     folder.mkdir(parents=True, exist_ok=True)
     np.save(folder / "X.npy", X)
-    pd.DataFrame({"subject_id": [f"s{i // 2}" for i in range(n)],
-                  "label": np.where(y == 1, "slowing", "typical")}).to_csv(folder / "meta.csv", index=False)
+    pd.DataFrame(
+        {"subject_id": [f"s{i // 2}" for i in range(n)], "label": np.where(y == 1, "slowing", "typical")}
+    ).to_csv(folder / "meta.csv", index=False)
     return folder
 
 
 def _model(tmp: Path, cls: str = "CentroidModel") -> Path:
     path = tmp / f"{cls}.yaml"
-    path.write_text(yaml.safe_dump({"model_id": cls.lower(), "type": "python_class",
-                                    "import_path": f"rb_fake_models:{cls}"}))
+    path.write_text(
+        yaml.safe_dump(
+            {"model_id": cls.lower(), "type": "python_class", "import_path": f"rb_fake_models:{cls}"}
+        )
+    )
     return path
 
 
@@ -47,8 +51,13 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(tmp: Path, data: Path, name: str, **kw):  # noqa: ANN003, ANN202
-    return run_robustness(_model(tmp, kw.pop("cls", "CentroidModel")), tmp / name, data=data,
-                          sampling_freq=kw.pop("sampling_freq", 250.0), **kw).record
+    return run_robustness(
+        _model(tmp, kw.pop("cls", "CentroidModel")),
+        tmp / name,
+        data=data,
+        sampling_freq=kw.pop("sampling_freq", 250.0),
+        **kw,
+    ).record
 
 
 def test_noise_alone_equals_noise_in_full_run(tmp_path: Path, data: Path) -> None:
@@ -68,7 +77,9 @@ def test_noise_alone_equals_noise_in_full_run(tmp_path: Path, data: Path) -> Non
     assert full.metrics["robustness_score"].value == pytest.approx(score, abs=1e-6)
 
 
-def test_results_do_not_depend_on_batch_size(tmp_path: Path, data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_results_do_not_depend_on_batch_size(
+    tmp_path: Path, data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(seeding, "BLOCK_ELEMENTS", 6 * 200 * 4)  # 4 rows per block, so batches really differ
     a = _run(tmp_path, data, "b4", batch_size=4, probes=["noise", "dropout", "line_noise"])
     b = _run(tmp_path, data, "b11", batch_size=11, probes=["noise", "dropout", "line_noise"])
@@ -85,16 +96,22 @@ def test_seed_changes_the_draws(tmp_path: Path, data: Path) -> None:
 
 def test_constant_model_is_not_rankable(tmp_path: Path, data: Path) -> None:
     path = tmp_path / "const.yaml"
-    path.write_text(yaml.safe_dump({"model_id": "const", "type": "python_class",
-                                    "import_path": "fmbench.testing:ConstantModel"}))
-    rec = run_robustness(path, tmp_path / "c", data=data, sampling_freq=250.0, probes=["noise", "shift"]).record
+    path.write_text(
+        yaml.safe_dump(
+            {"model_id": "const", "type": "python_class", "import_path": "fmbench.testing:ConstantModel"}
+        )
+    )
+    rec = run_robustness(
+        path, tmp_path / "c", data=data, sampling_freq=250.0, probes=["noise", "shift"]
+    ).record
     assert rec.rankable is False and "constant" in rec.rankable_reason
     assert rec.metrics["robustness_score"].value == 1.0  # perfectly "stable", hence the flag
 
 
 def test_chance_model_is_not_rankable(tmp_path: Path, data: Path) -> None:
-    rec = run_robustness("dummy_classifier", tmp_path / "d", data=data, sampling_freq=250.0,
-                         probes=["noise"]).record
+    rec = run_robustness(
+        "dummy_classifier", tmp_path / "d", data=data, sampling_freq=250.0, probes=["noise"]
+    ).record
     assert rec.rankable is False and "not above chance" in rec.rankable_reason
 
 

@@ -11,21 +11,45 @@ from fmbench.cli.options import CatalogOption, DataDirOption
 
 
 def run_robustness(
-    model: Annotated[str, typer.Option("--model", help="Model config YAML, or a built-in model id such as logistic.")],
+    model: Annotated[
+        str, typer.Option("--model", help="Model config YAML, or a built-in model id such as logistic.")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Output folder for eval.yaml, report.md, report.html.")],
-    suite: Annotated[str | None, typer.Option(
-        "--suite", help="Robustness suite id (default SUITE-ROBUSTNESS-NEURO); with --data it supplies the "
-                        "settings (split, grids).")] = None,
-    data: Annotated[Path | None, typer.Option(
-        "--data", help="Folder with X.npy (samples first, read memory-mapped) and meta.csv (labels in the "
-                       "suite's label column) to probe instead of the suite's dataset.")] = None,
-    probes: Annotated[str | None, typer.Option(
-        "--probes", help="Comma-separated probes, e.g. dropout,noise,line_noise,permutation,shift.")] = None,
-    sampling_freq: Annotated[float | None, typer.Option(
-        "--sampling-freq", min=0.0, help="Sampling frequency in Hz (default: the dataset card's).")] = None,
+    suite: Annotated[
+        str | None,
+        typer.Option(
+            "--suite",
+            help="Robustness suite id (default SUITE-ROBUSTNESS-NEURO); with --data it supplies the "
+            "settings (split, grids).",
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Folder with X.npy (samples first, read memory-mapped) and meta.csv (labels in the "
+            "suite's label column) to probe instead of the suite's dataset.",
+        ),
+    ] = None,
+    probes: Annotated[
+        str | None,
+        typer.Option(
+            "--probes", help="Comma-separated probes, e.g. dropout,noise,line_noise,permutation,shift."
+        ),
+    ] = None,
+    sampling_freq: Annotated[
+        float | None,
+        typer.Option(
+            "--sampling-freq", min=0.0, help="Sampling frequency in Hz (default: the dataset card's)."
+        ),
+    ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the split and of every probe.")] = None,
-    batch_size: Annotated[int | None, typer.Option(
-        "--batch-size", min=1, help="Samples per batch (rounded up to whole blocks; default about 32 MB).")] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            "--batch-size", min=1, help="Samples per batch (rounded up to whole blocks; default about 32 MB)."
+        ),
+    ] = None,
     catalog: CatalogOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -38,8 +62,18 @@ def run_robustness(
         from fmbench.errors import ConfigError
 
         raise ConfigError("--probes: give at least one probe name, e.g. --probes noise,shift")
-    outcome = run(model, out, suite_id=suite, data=data, probes=names, sampling_freq=sampling_freq, seed=seed,
-                  batch_size=batch_size, catalog_dirs=catalog or [], data_dir=data_dir)
+    outcome = run(
+        model,
+        out,
+        suite_id=suite,
+        data=data,
+        probes=names,
+        sampling_freq=sampling_freq,
+        seed=seed,
+        batch_size=batch_size,
+        catalog_dirs=catalog or [],
+        data_dir=data_dir,
+    )
     rec = outcome.record
     mv = rec.metrics["robustness_score"]
     value = "null" if mv.value is None else f"{mv.value:.4f}"

@@ -19,7 +19,9 @@ def rauc(x: Sequence[float], y: Sequence[float]) -> float:
     xs = np.asarray(x, dtype=np.float64)
     ys = np.asarray(y, dtype=np.float64)
     if xs.shape != ys.shape or xs.ndim != 1 or xs.size == 0:
-        raise ValueError(f"rauc: x and y must be 1-D of equal, non-zero length, got {xs.shape} and {ys.shape}")
+        raise ValueError(
+            f"rauc: x and y must be 1-D of equal, non-zero length, got {xs.shape} and {ys.shape}"
+        )
     if not np.isfinite(ys).all():
         return float("nan")
     order = np.argsort(xs, kind="stable")

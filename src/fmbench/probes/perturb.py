@@ -62,11 +62,19 @@ class Probe:
         return self.identity_level is not None and float(level) == self.identity_level
 
     def variants(self, level: float, rng: np.random.Generator, shape: tuple[int, ...]) -> list[Any]:
-        """Level-wide draws (``shape``: one sample's); one model pass per variant (one, except permutations)."""
+        """Level-wide draws (``shape``: one sample's); one model pass per variant (permutations: k)."""
         return [None]
 
-    def apply(self, x: np.ndarray, out: np.ndarray, *, level: float, variant: Any,
-              rng: np.random.Generator | None, env: ProbeEnv) -> None:
+    def apply(
+        self,
+        x: np.ndarray,
+        out: np.ndarray,
+        *,
+        level: float,
+        variant: Any,
+        rng: np.random.Generator | None,
+        env: ProbeEnv,
+    ) -> None:
         raise NotImplementedError
 
 
@@ -88,7 +96,7 @@ class Dropout(Probe):
         _check_fraction(self.name, levels)
 
     def apply(self, x, out, *, level, variant, rng, env):  # noqa: ANN001, ANN201
-        units = x.shape[1:1 + self.unit_axes] if self.unit_axes else x.shape[1:]
+        units = x.shape[1 : 1 + self.unit_axes] if self.unit_axes else x.shape[1:]
         keep = (rng.random((x.shape[0], *units), dtype=np.float32) >= level).astype(np.float32)
         keep = keep.reshape(keep.shape + (1,) * (x.ndim - keep.ndim))
         np.multiply(x, keep, out=out)
@@ -164,10 +172,14 @@ class Permutation(Probe):
 
     def check(self, levels, shape, env):  # noqa: ANN001, ANN201
         if shape[0] < 2:
-            raise ConfigError(f"probe permutation needs at least 2 channels or features; samples have shape {shape}")
+            raise ConfigError(
+                f"probe permutation needs at least 2 channels or features; samples have shape {shape}"
+            )
         bad = [v for v in levels if v < 1 or v != int(v)]
         if bad:
-            raise ConfigError(f"probe permutation: levels are numbers of permutations (integers >= 1), got {bad}")
+            raise ConfigError(
+                f"probe permutation: levels are numbers of permutations (integers >= 1), got {bad}"
+            )
 
     def variants(self, level, rng, shape):  # noqa: ANN001, ANN201
         perms = []
@@ -199,7 +211,7 @@ class Shift(Probe):
         t = x.shape[-1]
         k = int(level) % t
         out[..., k:] = x[..., : t - k]
-        out[..., :k] = x[..., t - k:]
+        out[..., :k] = x[..., t - k :]
 
 
 class Masking(Probe):
@@ -292,13 +304,35 @@ def _variant(base: type[Probe], ndim: int, **attrs: Any) -> Probe:
 
 
 PROBES: dict[int, dict[str, Probe]] = {
-    3: {p.name: p for p in [_variant(Dropout, 3, x_label="channel dropout fraction"), _variant(Noise, 3),
-                            LineNoise(), _variant(Permutation, 3, x_label="channel permutation"), Shift()]},
-    2: {p.name: p for p in [_variant(Dropout, 2, unit_axes=0, x_label="feature dropout fraction"),
-                            _variant(Noise, 2), _variant(Permutation, 2, x_label="feature permutation"),
-                            Masking(), ExpressionNoise()]},
-    4: {p.name: p for p in [_variant(Dropout, 4, unit_axes=0, x_label="voxel dropout fraction"),
-                            _variant(Noise, 4), Intensity(), Contrast()]},
+    3: {
+        p.name: p
+        for p in [
+            _variant(Dropout, 3, x_label="channel dropout fraction"),
+            _variant(Noise, 3),
+            LineNoise(),
+            _variant(Permutation, 3, x_label="channel permutation"),
+            Shift(),
+        ]
+    },
+    2: {
+        p.name: p
+        for p in [
+            _variant(Dropout, 2, unit_axes=0, x_label="feature dropout fraction"),
+            _variant(Noise, 2),
+            _variant(Permutation, 2, x_label="feature permutation"),
+            Masking(),
+            ExpressionNoise(),
+        ]
+    },
+    4: {
+        p.name: p
+        for p in [
+            _variant(Dropout, 4, unit_axes=0, x_label="voxel dropout fraction"),
+            _variant(Noise, 4),
+            Intensity(),
+            Contrast(),
+        ]
+    },
 }
 KIND = {2: "features (N, F)", 3: "time series (N, C, T)", 4: "volumes (N, X, Y, Z)"}
 

@@ -40,8 +40,13 @@ class RowReader:
         self.sample_shape = tuple(X.shape[1:])
         self.sample_size = int(np.prod(self.sample_shape, dtype=np.int64))
         self._fh = None
-        if (isinstance(X, np.memmap) and isinstance(X.base, mmap.mmap) and X.flags.c_contiguous
-                and X.dtype == np.float32 and X.filename):
+        if (
+            isinstance(X, np.memmap)
+            and isinstance(X.base, mmap.mmap)
+            and X.flags.c_contiguous
+            and X.dtype == np.float32
+            and X.filename
+        ):
             self._fh = open(X.filename, "rb", buffering=0)  # noqa: SIM115 - closed in close()
             self._offset = int(X.offset)
             self._row_bytes = self.sample_size * 4
@@ -58,7 +63,11 @@ class RowReader:
         raw = memoryview(dest.reshape(-1).view(np.uint8))
         cuts = np.flatnonzero(np.diff(idx) != 1) + 1
         for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(idx)], strict=True):
-            pos, lo, hi = self._offset + int(idx[a]) * self._row_bytes, int(a) * self._row_bytes, int(b) * self._row_bytes
+            pos, lo, hi = (
+                self._offset + int(idx[a]) * self._row_bytes,
+                int(a) * self._row_bytes,
+                int(b) * self._row_bytes,
+            )
             while lo < hi:
                 if hasattr(os, "preadv"):
                     got = os.preadv(self._fh.fileno(), [raw[lo:hi]], pos)
@@ -93,8 +102,9 @@ class LevelPass:
         return self.probe.name, self.level_index, self.variant_index
 
 
-def plan_passes(probes: Sequence[tuple[Probe, list[float]]], *, seed: int,
-                shape: tuple[int, ...]) -> list[LevelPass]:
+def plan_passes(
+    probes: Sequence[tuple[Probe, list[float]]], *, seed: int, shape: tuple[int, ...]
+) -> list[LevelPass]:
     """Every (probe, level, variant) with its own generator entropy."""
     passes = []
     for probe, levels in probes:
@@ -141,9 +151,16 @@ def _read_only(a: np.ndarray) -> np.ndarray:
     return v
 
 
-def run_stream(reader: RowReader, passes: list[LevelPass], infer: Callable[[np.ndarray], Outputs], *,
-               env: ProbeEnv, batch_size: int, threads: int = 2,
-               advance: Callable[[], None] | None = None) -> StreamResult:
+def run_stream(
+    reader: RowReader,
+    passes: list[LevelPass],
+    infer: Callable[[np.ndarray], Outputs],
+    *,
+    env: ProbeEnv,
+    batch_size: int,
+    threads: int = 2,
+    advance: Callable[[], None] | None = None,
+) -> StreamResult:
     """Evaluate ``infer`` (returns {"proba": (m, K), optionally "embedding": (m, D)}) on clean and
     perturbed batches; any failure raises ProbeError naming the probe and level."""
     import time
@@ -169,9 +186,12 @@ def run_stream(reader: RowReader, passes: list[LevelPass], infer: Callable[[np.n
                 advance()
             for p in passes:
                 where = f"probe {p.probe.name} at level {p.level:g}" + (
-                    f" (variant {p.variant_index + 1})" if p.variant is not None else "")
-                sims = result.sims.setdefault(p.key, {k: np.empty(n) for k in clean})
-                proba = result.proba.setdefault(p.key, np.empty((n, clean["proba"].shape[1])))
+                    f" (permutation {p.variant_index + 1})" if p.probe.name == "permutation" else ""
+                )
+                if p.key not in result.sims:
+                    result.sims[p.key] = {k: np.empty(n) for k in clean}
+                    result.proba[p.key] = np.empty((n, clean["proba"].shape[1]))
+                sims, proba = result.sims[p.key], result.proba[p.key]
                 if p.identity:
                     for k in clean:
                         sims[k][start:stop] = 1.0
@@ -184,15 +204,19 @@ def run_stream(reader: RowReader, passes: list[LevelPass], infer: Callable[[np.n
                     except FmbenchError as exc:
                         raise ProbeError(f"{where}: {exc}") from None
                     except Exception as exc:  # noqa: BLE001 - any failure fails the run, with where
-                        raise ProbeError(f"{where}: perturbation failed: {type(exc).__name__}: {exc}") from None
+                        raise ProbeError(
+                            f"{where}: perturbation failed: {type(exc).__name__}: {exc}"
+                        ) from None
                     t2 = time.perf_counter()
                     pert = _infer(infer, out, where, start, stop)
                     result.perturb_s += t2 - t
                     result.inference_s += time.perf_counter() - t2
                     for k in clean:
                         if k not in pert or pert[k].shape != clean[k].shape:
-                            raise ProbeError(f"{where}: the model's {k} changed shape from "
-                                             f"{clean[k].shape} to {None if k not in pert else pert[k].shape}")
+                            raise ProbeError(
+                                f"{where}: the model's {k} changed shape from "
+                                f"{clean[k].shape} to {None if k not in pert else pert[k].shape}"
+                            )
                         sims[k][start:stop] = cosine_rows(pert[k], clean[k])
                     proba[start:stop] = pert["proba"]
                 if advance:
@@ -204,15 +228,24 @@ def run_stream(reader: RowReader, passes: list[LevelPass], infer: Callable[[np.n
     return result
 
 
-def _infer(infer: Callable[[np.ndarray], Outputs], x: np.ndarray, where: str, start: int, stop: int) -> Outputs:
+def _infer(
+    infer: Callable[[np.ndarray], Outputs], x: np.ndarray, where: str, start: int, stop: int
+) -> Outputs:
     try:
         return infer(_read_only(x))
     except FmbenchError as exc:
         raise ProbeError(f"{where}, samples {start}-{stop - 1}: {exc}") from None
 
 
-def _perturb(p: LevelPass, x: np.ndarray, out: np.ndarray, start: int, brows: int, env: ProbeEnv,
-             pool: ThreadPoolExecutor | None) -> None:
+def _perturb(
+    p: LevelPass,
+    x: np.ndarray,
+    out: np.ndarray,
+    start: int,
+    brows: int,
+    env: ProbeEnv,
+    pool: ThreadPoolExecutor | None,
+) -> None:
     """Perturb the batch block by block (blocks start at multiples of ``brows``)."""
 
     def one(lo: int) -> None:

@@ -102,17 +102,31 @@ def report_details(curves: list[ProbeCurve], clean: dict[str, float]) -> dict:
             stab = []
             for kind, mean in c.sim_mean.items():
                 lo, hi = _band(mean, c.sim_std[kind])
-                stab.append({"label": labels.get(kind, kind), "x": x, "y": [_r(v) for v in mean], "lo": lo, "hi": hi})
+                stab.append(
+                    {"label": labels.get(kind, kind), "x": x, "y": [_r(v) for v in mean], "lo": lo, "hi": hi}
+                )
             perf = [{"label": m, "x": x, "y": [_r(v) for v in vals]} for m, vals in c.perf.items()]
-        perf += [{"label": f"clean {m}", "x": [x[0], x[-1]], "y": [_r(v), _r(v)]}
-                 for m, v in clean.items() if np.isfinite(v)]
+        perf += [
+            {"label": f"clean {m}", "x": [x[0], x[-1]], "y": [_r(v), _r(v)]}
+            for m, v in clean.items()
+            if np.isfinite(v)
+        ]
         xl = "permutation number" if permuted else c.probe.x_label
-        figs.append({"title": f"{name}: output stability", "x_label": xl,
-                     "y_label": "cosine similarity to clean outputs", "series": stab})
+        figs.append(
+            {
+                "title": f"{name}: output stability",
+                "x_label": xl,
+                "y_label": "cosine similarity to clean outputs",
+                "series": stab,
+            }
+        )
         figs.append({"title": f"{name}: task performance", "x_label": xl, "y_label": "score", "series": perf})
         kinds = list(c.sim_mean)
-        cols = [c.probe.x_label[:1].upper() + c.probe.x_label[1:]] + [f"{h} ({labels.get(k, k)})" for k in kinds
-                                                 for h in ("Similarity mean", "Similarity sd")] + list(c.perf)
+        cols = (
+            [c.probe.x_label[:1].upper() + c.probe.x_label[1:]]
+            + [f"{h} ({labels.get(k, k)})" for k in kinds for h in ("Similarity mean", "Similarity sd")]
+            + list(c.perf)
+        )
         rows = []
         for i, level in enumerate(c.levels):
             row: list = [f"{level:g}" + (" permutations" if permuted else "")]
@@ -120,10 +134,13 @@ def report_details(curves: list[ProbeCurve], clean: dict[str, float]) -> dict:
                 row += [_fmt(c.sim_mean[k][i]), _fmt(c.sim_std[k][i])]
             rows.append(row + [_fmt(c.perf[m][i]) for m in c.perf])
         tables.append({"title": f"Probe {name}", "columns": cols, "rows": rows})
-        raw[name] = {"x_label": c.probe.x_label, "levels": c.levels,
-                     "similarity_mean": {k: [_r(v) for v in vals] for k, vals in c.sim_mean.items()},
-                     "similarity_std": {k: [_r(v) for v in vals] for k, vals in c.sim_std.items()},
-                     "performance": {m: [_r(v) for v in vals] for m, vals in c.perf.items()}}
+        raw[name] = {
+            "x_label": c.probe.x_label,
+            "levels": c.levels,
+            "similarity_mean": {k: [_r(v) for v in vals] for k, vals in c.sim_mean.items()},
+            "similarity_std": {k: [_r(v) for v in vals] for k, vals in c.sim_std.items()},
+            "performance": {m: [_r(v) for v in vals] for m, vals in c.perf.items()},
+        }
         if permuted:
             raw[name]["per_permutation"] = {k: [_r(v) for v in vals] for k, vals in c.per_variant.items()}
     return {"curves": figs, "tables": tables, "probes": raw}

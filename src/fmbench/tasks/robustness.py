@@ -39,10 +39,12 @@ class RobustnessParams(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    probes: list[str] | None = Field(None, description="Probes to run; default: every probe with a grid "
-                                     "that applies to the data's shape.")
-    probe_grids: dict[str, list[float]] = Field(default_factory=dict,
-                                                description="Severity grids overriding the benchmark's.")
+    probes: list[str] | None = Field(
+        None, description="Probes to run; default: every probe with a grid that applies to the data's shape."
+    )
+    probe_grids: dict[str, list[float]] = Field(
+        default_factory=dict, description="Severity grids overriding the benchmark's."
+    )
     line_freqs: list[float] = Field([50.0, 60.0], description="Mains frequencies (Hz) of line_noise.")
     sampling_freq: float | None = Field(None, gt=0, description="Hz; default: the dataset card's params.")
     batch_size: int | None = Field(None, ge=1, description="Samples per batch; default about 32 MB.")
@@ -54,21 +56,31 @@ def robustness_settings(ctx: RunContext) -> tuple[RobustnessParams, list[tuple[A
         params = RobustnessParams.model_validate(ctx.suite.params)
     except ValidationError as exc:
         e = exc.errors()[0]
-        raise ConfigError(f"suite {ctx.suite.id}: params.{'.'.join(map(str, e['loc']))}: {e['msg']}") from None
+        raise ConfigError(
+            f"suite {ctx.suite.id}: params.{'.'.join(map(str, e['loc']))}: {e['msg']}"
+        ) from None
     X = ctx.dataset.X
     ndim = X.ndim
     if ndim not in PROBES:
-        raise DataError(f"dataset {ctx.dataset.id}: X has shape {X.shape}; robustness probes need (N, F), "
-                        "(N, C, T) or (N, X, Y, Z)")
+        raise DataError(
+            f"dataset {ctx.dataset.id}: X has shape {X.shape}; robustness probes need (N, F), "
+            "(N, C, T) or (N, X, Y, Z)"
+        )
     grids = {**ctx.benchmark.probe_grids, **params.probe_grids}
     names = ctx.options.get("probes") or params.probes or [p for p in PROBES[ndim] if p in grids]
-    sf = ctx.options.get("sampling_freq") or params.sampling_freq or ctx.dataset.card.params.get("sampling_freq")
+    sf = (
+        ctx.options.get("sampling_freq")
+        or params.sampling_freq
+        or ctx.dataset.card.params.get("sampling_freq")
+    )
     env = ProbeEnv(sampling_freq=None if sf is None else float(sf), line_freqs=tuple(params.line_freqs))
     chosen = []
     for name in dict.fromkeys(names):
         probe = get_probe(name, ndim)
         if name not in grids or not grids[name]:
-            raise ConfigError(f"probe {name}: no severity grid; add params.probe_grids.{name} to suite {ctx.suite.id}")
+            raise ConfigError(
+                f"probe {name}: no severity grid; add params.probe_grids.{name} to suite {ctx.suite.id}"
+            )
         levels = [float(v) for v in grids[name]]
         probe.check(levels, tuple(X.shape[1:]), env)
         chosen.append((probe, levels))
@@ -100,8 +112,14 @@ def _progress(total: int):  # noqa: ANN202
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    bar = Progress(TextColumn("robustness"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                   console=Console(stderr=True), transient=True)
+    bar = Progress(
+        TextColumn("robustness"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
     return bar, bar.add_task("probes x levels x batches", total=total)
 
 
@@ -114,7 +132,9 @@ class RobustnessProtocol(Protocol):
         if ctx.dataset.X is None:
             problems.append(f"dataset {ctx.dataset.id} has no input array X")
         if ctx.suite.split.kind == "kfold":
-            problems.append("robustness fits the model once: use split kind holdout, predefined or none, not kfold")
+            problems.append(
+                "robustness fits the model once: use split kind holdout, predefined or none, not kfold"
+            )
         if not hasattr(ctx.model, "predict_proba"):
             problems.append(f"model {ctx.model_id!r} has no predict_proba()")
         return problems
@@ -138,27 +158,44 @@ class RobustnessProtocol(Protocol):
         has_embed = callable(getattr(model, "embed", None))
 
         def infer(x: np.ndarray) -> dict[str, np.ndarray]:
-            P = check_probabilities(call_model(ctx, model, "predict_proba", x), n_rows=len(x), n_classes=K,
-                                    model_id=ctx.model_id, classes=getattr(model, "classes_", None))
+            P = check_probabilities(
+                call_model(ctx, model, "predict_proba", x),
+                n_rows=len(x),
+                n_classes=K,
+                model_id=ctx.model_id,
+                classes=getattr(model, "classes_", None),
+            )
             out = {"proba": P}
             if has_embed:
-                out["embedding"] = check_matrix(call_model(ctx, model, "embed", x), n_rows=len(x),
-                                                model_id=ctx.model_id, what="embed() output")
+                out["embedding"] = check_matrix(
+                    call_model(ctx, model, "embed", x),
+                    n_rows=len(x),
+                    model_id=ctx.model_id,
+                    what="embed() output",
+                )
             return out
 
         seed = ctx.seed_split
         passes = plan_passes(probes, seed=seed, shape=tuple(X.shape[1:]))
         row_bytes = 4 * int(np.prod(X.shape[1:]))
-        batch = effective_batch(ctx.options.get("batch_size") or params.batch_size
-                                or max(1, BATCH_BYTES // row_bytes), row_bytes // 4)
+        batch = effective_batch(
+            ctx.options.get("batch_size") or params.batch_size or max(1, BATCH_BYTES // row_bytes),
+            row_bytes // 4,
+        )
         n_batches = -(-len(test) // batch)
         bar = _progress(n_batches * (1 + len(passes)))
         try:
             if bar is not None:
                 bar[0].start()
-            stream = run_stream(RowReader(X, test), passes, infer, env=env, batch_size=batch,
-                                threads=params.threads,
-                                advance=(lambda: bar[0].advance(bar[1])) if bar is not None else None)
+            stream = run_stream(
+                RowReader(X, test),
+                passes,
+                infer,
+                env=env,
+                batch_size=batch,
+                threads=params.threads,
+                advance=(lambda: bar[0].advance(bar[1])) if bar is not None else None,
+            )
         finally:
             if bar is not None:
                 bar[0].stop()
@@ -172,30 +209,51 @@ class RobustnessProtocol(Protocol):
         curves = summarise(stream, probes, perf)
         meta = ctx.dataset.meta.iloc[test].reset_index(drop=True)
         grouped = evaluate_grouped(
-            ClassificationData(yt, stream.clean, positive=positive), len(test),
-            [CLASSIFICATION_METRICS[m] for m in PERF_METRICS], scheme=ctx.scheme(),
-            clusters=clusters_for(meta, ctx.suite.bootstrap.cluster_column), directions={})
-        clean = {m: grouped.metrics[m].value if grouped.metrics[m].value is not None else float("nan")
-                 for m in PERF_METRICS}
+            ClassificationData(yt, stream.clean, positive=positive),
+            len(test),
+            [CLASSIFICATION_METRICS[m] for m in PERF_METRICS],
+            scheme=ctx.scheme(),
+            clusters=clusters_for(meta, ctx.suite.bootstrap.cluster_column),
+            directions={},
+        )
+        clean = {
+            m: grouped.metrics[m].value if grouped.metrics[m].value is not None else float("nan")
+            for m in PERF_METRICS
+        }
         values, reasons = aggregate(curves, clean)
-        metrics = {"robustness_score": _mv(values.pop("robustness_score"), reasons, "robustness_score", len(test))}
+        metrics = {
+            "robustness_score": _mv(values.pop("robustness_score"), reasons, "robustness_score", len(test))
+        }
         metrics.update({k: _mv(v, reasons, k, len(test)) for k, v in values.items()})
         for m in PERF_METRICS:
             metrics[f"clean_{m}"] = grouped.metrics[m]
         rankable, why = _rankability(stream.clean, grouped.metrics["AUROC"])
         details = report_details(curves, clean)
-        details.update({
-            "classes": classes, "positive_class": classes[positive] if K == 2 else None,
-            "seed": seed, "batch_size": int(batch), "sampling_freq": env.sampling_freq,
-            "outputs_compared": ["probabilities"] + (["embeddings"] if has_embed else []),
-            "fit": (f"fitted once on the clean training split ({len(train)} samples)"
-                    if len(train) and hasattr(model, "fit") else "not fitted (used as given)"),
-            "constant_outputs": bool(np.ptp(stream.clean, axis=0).max() <= 1e-12),
-        })
-        return TaskResult(metrics=metrics, n_eval=len(test), split=split_label, details=details,
-                          rankable=rankable, rankable_reason=why,
-                          timings={"fit_s": fit_s, "inference_s": stream.inference_s,
-                                   "perturb_s": stream.perturb_s})
+        details.update(
+            {
+                "classes": classes,
+                "positive_class": classes[positive] if K == 2 else None,
+                "seed": seed,
+                "batch_size": int(batch),
+                "sampling_freq": env.sampling_freq,
+                "outputs_compared": ["probabilities"] + (["embeddings"] if has_embed else []),
+                "fit": (
+                    f"fitted once on the clean training split ({len(train)} samples)"
+                    if len(train) and hasattr(model, "fit")
+                    else "not fitted (used as given)"
+                ),
+                "constant_outputs": bool(np.ptp(stream.clean, axis=0).max() <= 1e-12),
+            }
+        )
+        return TaskResult(
+            metrics=metrics,
+            n_eval=len(test),
+            split=split_label,
+            details=details,
+            rankable=rankable,
+            rankable_reason=why,
+            timings={"fit_s": fit_s, "inference_s": stream.inference_s, "perturb_s": stream.perturb_s},
+        )
 
 
 def _mv(value: float, reasons: dict[str, str], name: str, n: int) -> MetricValue:
@@ -207,15 +265,19 @@ def _mv(value: float, reasons: dict[str, str], name: str, n: int) -> MetricValue
 def _rankability(clean: np.ndarray, auroc: MetricValue) -> tuple[bool, str | None]:
     """Constant clean outputs, or clean AUROC not above chance, make stability meaningless."""
     if np.ptp(clean, axis=0).max() <= 1e-12:
-        return False, ("the model's clean outputs are the same for every sample: a constant model is "
-                       "perfectly stable by construction, so its robustness is not ranked")
+        return False, (
+            "the model's clean outputs are the same for every sample: a constant model is "
+            "perfectly stable by construction, so its robustness is not ranked"
+        )
     if auroc.value is None:
         return False, f"clean AUROC is undefined ({auroc.reason}); robustness is not ranked"
     lower = auroc.ci[0] if auroc.ci is not None else auroc.value
     if lower <= 0.5:
         ci = f" (95% CI {auroc.ci[0]:.3f}-{auroc.ci[1]:.3f})" if auroc.ci is not None else ""
-        return False, (f"clean AUROC {auroc.value:.3f}{ci} is not above chance (0.5): the stability of a "
-                       "model without skill is not meaningful, so its robustness is not ranked")
+        return False, (
+            f"clean AUROC {auroc.value:.3f}{ci} is not above chance (0.5): the stability of a "
+            "model without skill is not meaningful, so its robustness is not ranked"
+        )
     return True, None
 
 
@@ -235,53 +297,97 @@ def file_dataset(folder: Path, suite: Any, *, sampling_freq: float | None) -> tu
 
     folder = Path(folder).expanduser()
     if not (folder / "X.npy").is_file():
-        raise DataError(f"--data {folder}: no X.npy there; the folder needs X.npy (samples first) and meta.csv")
+        raise DataError(
+            f"--data {folder}: no X.npy there; the folder needs X.npy (samples first) and meta.csv"
+        )
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", folder.resolve().name).strip("-._") or "data"
     params: dict[str, Any] = {"path": str(folder)}
     if sampling_freq is not None:
         params["sampling_freq"] = float(sampling_freq)
-    card = DatasetCard(id=f"DS-FILE-{name}", name=folder.resolve().name, source="file", loader="npy_table",
-                       format="npy+csv", license="unknown (user data)", params=params,
-                       description=f"user data from {folder}")
+    card = DatasetCard(
+        id=f"DS-FILE-{name}",
+        name=folder.resolve().name,
+        source="file",
+        loader="npy_table",
+        format="npy+csv",
+        license="unknown (user data)",
+        params=params,
+        description=f"user data from {folder}",
+    )
     dataset = load_dataset(card)
     cols = set(dataset.meta.columns)
     split = suite.split
     if split.group_column is not None and split.group_column not in cols:
         split = split.model_copy(update={"group_column": None})
+    labels = set(dataset.meta[suite.label_column].astype(str)) if suite.label_column in cols else set()
+    positive = suite.positive_class if suite.positive_class in labels else None
     boot = suite.bootstrap
     if boot.cluster_column is not None and boot.cluster_column not in cols:
         boot = boot.model_copy(update={"cluster_column": None})
-    variant = suite.model_copy(update={"dataset_id": card.id, "split": split, "bootstrap": boot,
-                                       "required_metadata": [c for c in suite.required_metadata if c in cols]})
+    variant = suite.model_copy(
+        update={
+            "dataset_id": card.id,
+            "split": split,
+            "bootstrap": boot,
+            "required_metadata": [c for c in suite.required_metadata if c in cols],
+            "positive_class": positive,
+        }
+    )
     return card, dataset, variant
 
 
-def run_robustness(model: str | Path, out_dir: str | Path, *, suite_id: str | None = None,
-                   data: str | Path | None = None, probes: list[str] | None = None,
-                   sampling_freq: float | None = None, seed: int | None = None, batch_size: int | None = None,
-                   catalog_dirs: Any = (), data_dir: str | Path | None = None, catalog: Any = None) -> Any:
+def run_robustness(
+    model: str | Path,
+    out_dir: str | Path,
+    *,
+    suite_id: str | None = None,
+    data: str | Path | None = None,
+    probes: list[str] | None = None,
+    sampling_freq: float | None = None,
+    seed: int | None = None,
+    batch_size: int | None = None,
+    catalog_dirs: Any = (),
+    data_dir: str | Path | None = None,
+    catalog: Any = None,
+) -> Any:
     """``fmbench run-robustness``: the core run pipeline with the robustness protocol's options."""
     import dataclasses
 
     from fmbench.catalog.registry import load_catalog
     from fmbench.models.config import resolve_model_config
     from fmbench.records.io import write_outputs
-    from fmbench.runner import RunOutcome, evaluate_context, prepare_context, record_from_result, render_outputs
+    from fmbench.runner import (
+        RunOutcome,
+        evaluate_context,
+        prepare_context,
+        record_from_result,
+        render_outputs,
+    )
 
     catalog = catalog or load_catalog(catalog_dirs)
     suite = catalog.suite(suite_id or DEFAULT_SUITE)
     if suite.protocol != "robustness":
-        raise ConfigError(f"--suite {suite.id}: its protocol is {suite.protocol!r}; run-robustness runs suites "
-                          f"with protocol 'robustness' (e.g. {DEFAULT_SUITE}); use `fmbench run` for this one")
+        raise ConfigError(
+            f"--suite {suite.id}: its protocol is {suite.protocol!r}; run-robustness runs suites "
+            f"with protocol 'robustness' (e.g. {DEFAULT_SUITE}); use `fmbench run` for this one"
+        )
     config, _ = resolve_model_config(model, catalog)
     dataset = None
     if data is not None:
         card, dataset, suite = file_dataset(Path(data), suite, sampling_freq=sampling_freq)
-        catalog = dataclasses.replace(catalog, suites={**catalog.suites, suite.id: suite},
-                                      datasets={**catalog.datasets, card.id: card})
+        catalog = dataclasses.replace(
+            catalog, suites={**catalog.suites, suite.id: suite}, datasets={**catalog.datasets, card.id: card}
+        )
     options = {"probes": probes, "sampling_freq": sampling_freq, "batch_size": batch_size}
-    ctx = prepare_context(catalog, suite.id, config, data_dir=data_dir, seed=seed, dataset=dataset,
-                          options={k: v for k, v in options.items() if v is not None})
+    ctx = prepare_context(
+        catalog,
+        suite.id,
+        config,
+        data_dir=data_dir,
+        seed=seed,
+        dataset=dataset,
+        options={k: v for k, v in options.items() if v is not None},
+    )
     result, wall = evaluate_context(ctx)
     record = record_from_result(ctx, result, wall_s=wall, seed=seed)
     files = write_outputs(out_dir, render_outputs(record, catalog))

@@ -28,8 +28,17 @@ def _spatial(n_channels: int, center: float) -> np.ndarray:
 
 
 @GENERATORS.register("toy_eeg")
-def generate(out_dir: Path, *, seed: int, n_samples: int = 100, n_channels: int = 16, n_times: int = 500,
-             sampling_freq: float = 200.0, effect_size: float = 1.0, epochs_per_subject: int = 2) -> None:
+def generate(
+    out_dir: Path,
+    *,
+    seed: int,
+    n_samples: int = 100,
+    n_channels: int = 16,
+    n_times: int = 500,
+    sampling_freq: float = 200.0,
+    effect_size: float = 1.0,
+    epochs_per_subject: int = 2,
+) -> None:
     rng = np.random.default_rng(seed)
     n, c, t = n_samples, n_channels, n_times
     n_subjects = -(-n // epochs_per_subject)
@@ -46,7 +55,9 @@ def generate(out_dir: Path, *, seed: int, n_samples: int = 100, n_channels: int 
     # background: white noise smoothed over time (a cheap 1/f-like spectrum)
     white = rng.standard_normal((n, c, t))
     kernel = np.exp(-np.arange(8) / 3.0)
-    background = np.apply_along_axis(lambda v: np.convolve(v, kernel / kernel.sum(), mode="same"), 2, white) * 2.0
+    background = (
+        np.apply_along_axis(lambda v: np.convolve(v, kernel / kernel.sum(), mode="same"), 2, white) * 2.0
+    )
     jitter = rng.normal(0, 0.3, size=(n, 1, 1))
     theta = np.sin(2 * np.pi * 6.0 * time[None, None, :] + jitter) * _spatial(c, 0.1)[None, :, None]
     alpha = np.sin(2 * np.pi * 10.0 * time[None, None, :] + jitter) * _spatial(c, 0.9)[None, :, None]
@@ -55,12 +66,14 @@ def generate(out_dir: Path, *, seed: int, n_samples: int = 100, n_channels: int 
     X = (background + rhythm) * subj_gain[subject][:, None, None]
     X += np.stack([site_offset[s] for s in subj_site[subject]])[:, :, None]
 
-    meta = pd.DataFrame({
-        "subject_id": [f"sub-{i + 1:03d}" for i in subject],
-        "label": CLASSES[label],
-        "site": subj_site[subject],
-        "sex": subj_sex[subject],
-        "age": subj_age[subject],
-    })
+    meta = pd.DataFrame(
+        {
+            "subject_id": [f"sub-{i + 1:03d}" for i in subject],
+            "label": CLASSES[label],
+            "site": subj_site[subject],
+            "sex": subj_sex[subject],
+            "age": subj_age[subject],
+        }
+    )
     np.save(out_dir / "X.npy", X.astype(np.float32))
     meta.to_csv(out_dir / "meta.csv", index=False, lineterminator="\n")
