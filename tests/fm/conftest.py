@@ -21,5 +21,3 @@ def tiny_bert(tmp_path_factory) -> Path:
 def _isolated_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("FMBENCH_CACHE", str(tmp_path / "fm-cache"))
     monkeypatch.setenv("FMBENCH_DATA", str(tmp_path / "fm-data"))
-
-

@@ -33,7 +33,9 @@ def test_huggingface_texts_and_ids_equal_direct_forward(tiny_bert):
     tok = BertTokenizerFast.from_pretrained(str(tiny_bert))
     ref = BertModel.from_pretrained(str(tiny_bert)).eval()
     enc = tok(list(texts), padding=True, return_tensors="pt")
-    np.testing.assert_allclose(E, direct_mean(ref, enc["input_ids"], enc["attention_mask"]), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        E, direct_mean(ref, enc["input_ids"], enc["attention_mask"]), rtol=1e-4, atol=1e-5
+    )
     # token ids: a rectangular int array whose zeros (the pad id) are padding
     ids = enc["input_ids"].numpy()
     np.testing.assert_allclose(model.embed(ids), E, rtol=1e-4, atol=1e-5)
@@ -46,17 +48,45 @@ def test_huggingface_texts_and_ids_equal_direct_forward(tiny_bert):
 def test_huggingface_linear_and_knn_probe_through_run(tiny_bert, tmp_path):
     X, y = text_data(60)
     cat = make_catalog(tmp_path, X, y, params=FAST_PROBE)
-    cfg = write_yaml(tmp_path / "m.yaml", {"model_id": "tiny-bert", "type": "huggingface", "path": str(tiny_bert)})
-    run_cli(["run", "--suite", "SUITE-FM-TEST", "--model", str(cfg), "--out", str(tmp_path / "lin"),
-             "--catalog", str(cat)])
+    cfg = write_yaml(
+        tmp_path / "m.yaml", {"model_id": "tiny-bert", "type": "huggingface", "path": str(tiny_bert)}
+    )
+    run_cli(
+        [
+            "run",
+            "--suite",
+            "SUITE-FM-TEST",
+            "--model",
+            str(cfg),
+            "--out",
+            str(tmp_path / "lin"),
+            "--catalog",
+            str(cat),
+        ]
+    )
     rec = read_eval(tmp_path / "lin" / "eval.yaml")
     assert rec["provenance"]["protocol"] == "linear_probe"
     assert rec["details"]["probe"]["kind"] == "logistic" and rec["details"]["probe"]["embedding_dim"] == 32
     assert rec["dataset"]["n"] == 24 and 0 <= rec["metrics"]["AUROC"]["value"] <= 1
-    run_cli(["run", "--suite", "SUITE-FM-TEST", "--model", str(cfg), "--out", str(tmp_path / "knn"),
-             "--catalog", str(cat), "--protocol", "knn_probe"])
+    run_cli(
+        [
+            "run",
+            "--suite",
+            "SUITE-FM-TEST",
+            "--model",
+            str(cfg),
+            "--out",
+            str(tmp_path / "knn"),
+            "--catalog",
+            str(cat),
+            "--protocol",
+            "knn_probe",
+        ]
+    )
     rec = read_eval(tmp_path / "knn" / "eval.yaml")
-    assert rec["details"]["probe"]["kind"] == "knn" and rec["resources"]["cache_hits"] == 4  # embeddings reused
+    assert (
+        rec["details"]["probe"]["kind"] == "knn" and rec["resources"]["cache_hits"] == 4
+    )  # embeddings reused
 
 
 def test_linear_probe_matches_sklearn_on_the_same_embeddings(tiny_bert, tmp_path):
@@ -74,15 +104,19 @@ def test_linear_probe_matches_sklearn_on_the_same_embeddings(tiny_bert, tmp_path
     X, y = text_data(60)
     cat = make_catalog(tmp_path, X, y, params=FAST_PROBE)
     config = ModelConfig(model_id="tiny-bert", type="huggingface", path=str(tiny_bert))
-    ctx = prepare_context(load_catalog([cat]), "SUITE-FM-TEST", config, data_dir=None, seed=None,
-                          options={"no_cache": True})
+    ctx = prepare_context(
+        load_catalog([cat]), "SUITE-FM-TEST", config, data_dir=None, seed=None, options={"no_cache": True}
+    )
     result, _ = evaluate_context(ctx)
     codes, _, _ = encode_labels(ctx)
     train, test = holdout_split(codes, ctx.dataset.meta, ctx.suite.split, 0)
     E = build_model(config).embed(np.asarray(X))
-    search = GridSearchCV(make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000)),
-                          {"logisticregression__C": [0.1, 1.0]}, scoring="neg_log_loss",
-                          cv=StratifiedKFold(3, shuffle=True, random_state=0)).fit(E[train], codes[train])
+    search = GridSearchCV(
+        make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000)),
+        {"logisticregression__C": [0.1, 1.0]},
+        scoring="neg_log_loss",
+        cv=StratifiedKFold(3, shuffle=True, random_state=0),
+    ).fit(E[train], codes[train])
     acc = float(np.mean(search.predict(E[test]) == codes[test]))
     assert result.metrics["Accuracy"].value == pytest.approx(acc)
 
@@ -125,10 +159,23 @@ def test_geneformer_end_to_end_and_direct_forward(tmp_path):
     geneformer_files(tmp_path)
     torch.manual_seed(1)
     folder = tmp_path / "gf"
-    BertModel(BertConfig(vocab_size=8, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                         intermediate_size=37, max_position_embeddings=16, pad_token_id=0)).save_pretrained(folder)
-    opts = {"path": str(folder), "gene_median_file": str(tmp_path / "medians.pkl"),
-            "token_dictionary_file": str(tmp_path / "tokens.json"), "genes_file": str(tmp_path / "genes.txt")}
+    BertModel(
+        BertConfig(
+            vocab_size=8,
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=37,
+            max_position_embeddings=16,
+            pad_token_id=0,
+        )
+    ).save_pretrained(folder)
+    opts = {
+        "path": str(folder),
+        "gene_median_file": str(tmp_path / "medians.pkl"),
+        "token_dictionary_file": str(tmp_path / "tokens.json"),
+        "genes_file": str(tmp_path / "genes.txt"),
+    }
     rng = np.random.default_rng(0)
     n = 40
     labels = ["t1" if i % 2 else "t2" for i in range(n)]
@@ -137,9 +184,12 @@ def test_geneformer_end_to_end_and_direct_forward(tmp_path):
     model = build_model(ModelConfig(model_id="gf", type="geneformer", **opts))
     from fmbench.models.adapters.geneformer import RankValueTokenizer
 
-    tok = RankValueTokenizer(json.loads((tmp_path / "tokens.json").read_text()) and
-                             {"ENSG1": 2.0, "ENSG2": 0.5, "ENSG3": 1.0, "ENSG4": 4.0},
-                             json.loads((tmp_path / "tokens.json").read_text()), max_length=16)
+    tok = RankValueTokenizer(
+        json.loads((tmp_path / "tokens.json").read_text())
+        and {"ENSG1": 2.0, "ENSG2": 0.5, "ENSG3": 1.0, "ENSG4": 4.0},
+        json.loads((tmp_path / "tokens.json").read_text()),
+        max_length=16,
+    )
     tok.set_genes(GENES)
     seqs = tok(X[:6])
     width = max(map(len, seqs))
@@ -149,8 +199,19 @@ def test_geneformer_end_to_end_and_direct_forward(tmp_path):
     np.testing.assert_allclose(model.embed(X[:6]), direct_mean(ref, ids, att, layer=-2), rtol=1e-4, atol=1e-5)
     cat = make_catalog(tmp_path, X, labels, params=FAST_PROBE)
     cfg = write_yaml(tmp_path / "gf.yaml", {"model_id": "gf", "type": "geneformer", **opts})
-    run_cli(["run", "--suite", "SUITE-FM-TEST", "--model", str(cfg), "--out", str(tmp_path / "o"),
-             "--catalog", str(cat)])
+    run_cli(
+        [
+            "run",
+            "--suite",
+            "SUITE-FM-TEST",
+            "--model",
+            str(cfg),
+            "--out",
+            str(tmp_path / "o"),
+            "--catalog",
+            str(cat),
+        ]
+    )
     assert read_eval(tmp_path / "o" / "eval.yaml")["details"]["probe"]["embedding_dim"] == 32
 
 
@@ -177,12 +238,24 @@ def test_dna_lm_kmers_end_to_end(tmp_path):
     assert tok.convert_ids_to_tokens(enc["input_ids"][0, 1:4]) == kmers(seqs[0], 3)[:3]
     ref = BertModel.from_pretrained(str(folder)).eval()
     lower = [s.lower() for s in seqs[:5]]  # sequences are upper-cased by the adapter
-    np.testing.assert_allclose(model.embed(lower), direct_mean(ref, enc["input_ids"], enc["attention_mask"]),
-                               rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        model.embed(lower), direct_mean(ref, enc["input_ids"], enc["attention_mask"]), rtol=1e-4, atol=1e-5
+    )
     cat = make_catalog(tmp_path, np.array(seqs), labels, params=FAST_PROBE)
     cfg = write_yaml(tmp_path / "dna.yaml", {"model_id": "dna", "type": "dna_lm", **opts})
-    run_cli(["run", "--suite", "SUITE-FM-TEST", "--model", str(cfg), "--out", str(tmp_path / "o"),
-             "--catalog", str(cat)])
+    run_cli(
+        [
+            "run",
+            "--suite",
+            "SUITE-FM-TEST",
+            "--model",
+            str(cfg),
+            "--out",
+            str(tmp_path / "o"),
+            "--catalog",
+            str(cat),
+        ]
+    )
     assert read_eval(tmp_path / "o" / "eval.yaml")["dataset"]["n"] == 16
 
 
@@ -190,22 +263,32 @@ def tiny_vitmae(folder, *, seed: int = 0):
     from transformers import ViTMAEConfig, ViTMAEForPreTraining
 
     torch.manual_seed(seed)
-    cfg = ViTMAEConfig(image_size=16, patch_size=4, num_channels=1, hidden_size=32, num_hidden_layers=2,
-                       num_attention_heads=2, intermediate_size=37, decoder_hidden_size=32,
-                       decoder_num_hidden_layers=1, decoder_num_attention_heads=2, decoder_intermediate_size=37)
+    cfg = ViTMAEConfig(
+        image_size=16,
+        patch_size=4,
+        num_channels=1,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=37,
+        decoder_hidden_size=32,
+        decoder_num_hidden_layers=1,
+        decoder_num_attention_heads=2,
+        decoder_intermediate_size=37,
+    )
     ViTMAEForPreTraining(cfg).eval().save_pretrained(folder)
     return ViTMAEForPreTraining.from_pretrained(folder).eval()
 
 
 def grid_image(x: np.ndarray) -> np.ndarray:
-    """Hand layout of one (3 ROIs, 40 timepoints) sample: ROI r, window j -> patch (r, j), 16 values row-major."""
+    """Hand layout of one (3 ROIs, 40 timepoints) sample: ROI r, window j -> patch (r, j), row-major."""
     img = np.zeros((16, 16), dtype=np.float32)
     for r in range(x.shape[0]):
         for j in range(3):
             window = np.zeros(16, dtype=np.float32)
-            seg = x[r, j * 16: (j + 1) * 16]
+            seg = x[r, j * 16 : (j + 1) * 16]
             window[: len(seg)] = seg
-            img[r * 4: r * 4 + 4, j * 4: j * 4 + 4] = window.reshape(4, 4)
+            img[r * 4 : r * 4 + 4, j * 4 : j * 4 + 4] = window.reshape(4, 4)
     return img
 
 
@@ -228,8 +311,9 @@ def test_brainlm_embed_and_reconstruct_against_vitmae(tmp_path):
     noise[:, 5] += 100
     ref.config.mask_ratio = 1 / 16
     with torch.no_grad():
-        logits = ref(pixel_values=torch.from_numpy(np.stack([grid_image(x) for x in X_masked])[:, None]),
-                     noise=noise).logits.numpy()
+        logits = ref(
+            pixel_values=torch.from_numpy(np.stack([grid_image(x) for x in X_masked])[:, None]), noise=noise
+        ).logits.numpy()
     X_hat = model.reconstruct(X_masked, mask)
     np.testing.assert_allclose(X_hat[:, 1, 16:32], logits[:, 5], rtol=1e-4, atol=1e-5)
     np.testing.assert_array_equal(X_hat[~mask], X_masked[~mask])
@@ -243,9 +327,22 @@ def test_brainlm_linear_probe_through_run(tmp_path):
     X = rng.normal(size=(n, 3, 40)).astype(np.float32)
     X[1::2, 0] += np.sin(np.arange(40) / 3.0)
     cat = make_catalog(tmp_path, X, labels, params=FAST_PROBE)
-    cfg = write_yaml(tmp_path / "bl.yaml", {"model_id": "brainlm-tiny", "type": "brainlm", "path": str(tmp_path / "bl")})
-    run_cli(["run", "--suite", "SUITE-FM-TEST", "--model", str(cfg), "--out", str(tmp_path / "o"),
-             "--catalog", str(cat)])
+    cfg = write_yaml(
+        tmp_path / "bl.yaml", {"model_id": "brainlm-tiny", "type": "brainlm", "path": str(tmp_path / "bl")}
+    )
+    run_cli(
+        [
+            "run",
+            "--suite",
+            "SUITE-FM-TEST",
+            "--model",
+            str(cfg),
+            "--out",
+            str(tmp_path / "o"),
+            "--catalog",
+            str(cat),
+        ]
+    )
     assert read_eval(tmp_path / "o" / "eval.yaml")["details"]["probe"]["embedding_dim"] == 32
 
 
@@ -258,6 +355,12 @@ def test_missing_paths_and_bad_options_are_config_errors(tmp_path, tiny_bert):
     with pytest.raises(ConfigError, match="poolng: unknown field"):
         build_model(ModelConfig(model_id="x", type="huggingface", path=str(tiny_bert), poolng="cls"))
     with pytest.raises(ConfigError, match="gene_median_file .*missing.pkl not found"):
-        build_model(ModelConfig(model_id="x", type="geneformer", path=str(tiny_bert),
-                                gene_median_file=str(tmp_path / "missing.pkl"),
-                                token_dictionary_file=str(tmp_path / "t.json")))
+        build_model(
+            ModelConfig(
+                model_id="x",
+                type="geneformer",
+                path=str(tiny_bert),
+                gene_median_file=str(tmp_path / "missing.pkl"),
+                token_dictionary_file=str(tmp_path / "t.json"),
+            )
+        )

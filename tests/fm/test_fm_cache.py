@@ -43,12 +43,23 @@ def setup(tmp_path: Path, *, delay: float, n: int = 60) -> tuple[Path, Path, Pat
     X = rng.normal(size=(n, 12))
     labels = ["b" if i % 2 else "a" for i in range(n)]
     X[1::2, :5] += 0.8
-    cat = make_catalog(tmp_path, X, labels, split={"kind": "kfold", "n_folds": 3, "seed": 0},
-                       params={"linear_probe": {"Cs": [0.1, 1.0], "inner_folds": 3, "embed_chunk": 10}})
+    cat = make_catalog(
+        tmp_path,
+        X,
+        labels,
+        split={"kind": "kfold", "n_folds": 3, "seed": 0},
+        params={"linear_probe": {"Cs": [0.1, 1.0], "inner_folds": 3, "embed_chunk": 10}},
+    )
     log = tmp_path / "calls.log"
-    cfg = write_yaml(tmp_path / "slow.yaml", {"model_id": "slow", "type": "python_class",
-                                              "import_path": "slow_embedder:SlowEmbedder",
-                                              "init_kwargs": {"delay": delay, "log": str(log)}})
+    cfg = write_yaml(
+        tmp_path / "slow.yaml",
+        {
+            "model_id": "slow",
+            "type": "python_class",
+            "import_path": "slow_embedder:SlowEmbedder",
+            "init_kwargs": {"delay": delay, "log": str(log)},
+        },
+    )
     return cat, cfg, log
 
 
@@ -62,8 +73,12 @@ def test_sigkill_half_way_then_resume_gives_the_same_record(tmp_path):
     cache = tmp_path / "fm-cache"
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "pkg"), "FMBENCH_CACHE": str(cache)}
     args = ["run", "--suite", "SUITE-FM-TEST", "--model", str(cfg), "--catalog", str(cat)]
-    proc = subprocess.Popen([sys.executable, "-m", "fmbench", *args, "--out", str(tmp_path / "killed")],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fmbench", *args, "--out", str(tmp_path / "killed")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while len(embed_entries(cache)) < 2 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -106,9 +121,15 @@ def test_cache_reused_and_invalidated_by_model_config_and_dataset(tmp_path, monk
     assert again["calls"] == 0 and comparable(again["rec"]) == comparable(first["rec"])
     assert run("c", no_cache=True)["calls"] == 3
     # another model config (same code): new keys
-    cfg2 = write_yaml(tmp_path / "slow2.yaml", {"model_id": "slow", "type": "python_class",
-                                                "import_path": "slow_embedder:SlowEmbedder",
-                                                "init_kwargs": {"delay": 0.0, "log": str(log), "scale": 2.0}})
+    cfg2 = write_yaml(
+        tmp_path / "slow2.yaml",
+        {
+            "model_id": "slow",
+            "type": "python_class",
+            "import_path": "slow_embedder:SlowEmbedder",
+            "init_kwargs": {"delay": 0.0, "log": str(log), "scale": 2.0},
+        },
+    )
     assert run("d", model=cfg2)["calls"] == 3
     assert run("e", model=cfg2)["calls"] == 0
     # the dataset changes (one value of X.npy): its digest and the keys change
@@ -135,7 +156,8 @@ def test_classification_predictions_cached_per_fold_and_cache_cli(tmp_path, caps
 
     rows = json.loads(capsys.readouterr().out)
     assert [(r["protocol"], r["method"], r["entries"]) for r in rows] == [
-        ("classification", "fit_predict_proba", 5)]
+        ("classification", "fit_predict_proba", 5)
+    ]
     (cache / "keep.txt").write_text("not a cache entry")
     run_cli(["cache", "clear", "--model", "other-model"])
     assert len(list(cache.rglob("*.npy"))) == 5

@@ -14,7 +14,7 @@ from fmbench.errors import ModelError
 from fmbench.models.config import ModelConfig
 from fmbench.models.factory import build_model
 
-SCRIPT = textwrap.dedent('''
+SCRIPT = textwrap.dedent("""
     import json, sys
     import numpy as np
     method, inp, out = sys.argv[1:4]
@@ -37,7 +37,7 @@ SCRIPT = textwrap.dedent('''
     elif method == "reconstruct":
         X, M = np.load(inp), np.load(sys.argv[4])
         np.save(out, np.where(M, 1.5, X))
-''')
+""")
 
 
 @pytest.fixture
@@ -49,17 +49,32 @@ def script(tmp_path):
 
 def test_command_in_a_separate_venv_through_run(tmp_path, script):
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True
+    )
     py = venv / "bin" / "python"
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 20))
     labels = ["b" if i % 2 else "a" for i in range(40)]
     X[1::2, :10] += 1.0
     cat = make_catalog(tmp_path, X, labels, params={"linear_probe": {"Cs": [1.0], "inner_folds": 3}})
-    cfg = write_yaml(tmp_path / "cmd.yaml", {"model_id": "cmd", "type": "command",
-                                            "command": [str(py), "-I", str(script)], "timeout_s": 60})
-    run_cli(["run", "--suite", "SUITE-FM-TEST", "--model", str(cfg), "--out", str(tmp_path / "o"),
-             "--catalog", str(cat)])
+    cfg = write_yaml(
+        tmp_path / "cmd.yaml",
+        {"model_id": "cmd", "type": "command", "command": [str(py), "-I", str(script)], "timeout_s": 60},
+    )
+    run_cli(
+        [
+            "run",
+            "--suite",
+            "SUITE-FM-TEST",
+            "--model",
+            str(cfg),
+            "--out",
+            str(tmp_path / "o"),
+            "--catalog",
+            str(cat),
+        ]
+    )
     rec = read_eval(tmp_path / "o" / "eval.yaml")
     assert rec["details"]["probe"]["embedding_dim"] == 3
     model = build_model(ModelConfig(model_id="cmd", type="command", command=[str(py), "-I", str(script)]))
@@ -70,8 +85,9 @@ def test_command_in_a_separate_venv_through_run(tmp_path, script):
 
 def test_command_generate_and_reconstruct_exchange_jsonl_and_npy(script):
     cmd = [sys.executable, "-I", str(script)]
-    model = build_model(ModelConfig(model_id="cmd", type="command", command=cmd,
-                                    methods=["generate", "reconstruct"]))
+    model = build_model(
+        ModelConfig(model_id="cmd", type="command", command=cmd, methods=["generate", "reconstruct"])
+    )
     assert model.generate([{"a": "ü"}, "x"]) == ["report: {'a': 'ü'}", "report: x"]
     X = np.arange(6.0).reshape(1, 2, 3)
     M = np.zeros_like(X, dtype=bool)
@@ -81,12 +97,15 @@ def test_command_generate_and_reconstruct_exchange_jsonl_and_npy(script):
 
 def test_command_failure_and_timeout_are_one_line_model_errors(script):
     cmd = [sys.executable, "-I", str(script)]
-    boom = build_model(ModelConfig(model_id="cmd", type="command", command=cmd, env={"FMBENCH_CMD_BOOM": "1"}))
+    boom = build_model(
+        ModelConfig(model_id="cmd", type="command", command=cmd, env={"FMBENCH_CMD_BOOM": "1"})
+    )
     with pytest.raises(ModelError, match=r"status 1 in embed\(\); stderr: .*CUDA out of memory") as err:
         boom.embed(np.zeros((2, 3)))
     assert "\n" not in str(err.value)
-    slow = build_model(ModelConfig(model_id="cmd", type="command", command=cmd, timeout_s=1,
-                                   env={"FMBENCH_CMD_SLEEP": "1"}))
+    slow = build_model(
+        ModelConfig(model_id="cmd", type="command", command=cmd, timeout_s=1, env={"FMBENCH_CMD_SLEEP": "1"})
+    )
     with pytest.raises(ModelError, match="timed out after 1s"):
         slow.embed(np.zeros((2, 3)))
     from fmbench.errors import ConfigError

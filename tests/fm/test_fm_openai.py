@@ -72,18 +72,34 @@ def server():
 
 
 def config(stub, **kw) -> ModelConfig:
-    return ModelConfig(model_id="llm", type="openai_compatible", base_url=stub.base_url, model="tiny-llm",
-                       backoff_s=0.01, timeout_s=0.5, **kw)
+    return ModelConfig(
+        model_id="llm",
+        type="openai_compatible",
+        base_url=stub.base_url,
+        model="tiny-llm",
+        backoff_s=0.01,
+        timeout_s=0.5,
+        **kw,
+    )
 
 
 def test_retry_after_500_and_after_a_timeout(server, monkeypatch):
     monkeypatch.setenv("STUB_KEY", "sekret")
-    model = build_model(config(server, api_key_env="STUB_KEY", system_prompt="You are a radiologist.",
-                               prompt_template="Indication: {indication}. Findings: {findings}"))
-    out = model.generate([{"indication": "cough", "findings": ["effusion", "SLOW"]}, {"indication": "pain",
-                                                                                     "findings": []}])
-    assert out == ["FINDINGS: INDICATION: COUGH. FINDINGS: EFFUSION; SLOW\nIMPRESSION: Normal.",
-                   "FINDINGS: INDICATION: PAIN. FINDINGS: \nIMPRESSION: Normal."]
+    model = build_model(
+        config(
+            server,
+            api_key_env="STUB_KEY",
+            system_prompt="You are a radiologist.",
+            prompt_template="Indication: {indication}. Findings: {findings}",
+        )
+    )
+    out = model.generate(
+        [{"indication": "cough", "findings": ["effusion", "SLOW"]}, {"indication": "pain", "findings": []}]
+    )
+    assert out == [
+        "FINDINGS: INDICATION: COUGH. FINDINGS: EFFUSION; SLOW\nIMPRESSION: Normal.",
+        "FINDINGS: INDICATION: PAIN. FINDINGS: \nIMPRESSION: Normal.",
+    ]
     # 1: HTTP 500, 2: stalled past the timeout, 3: answered, 4: second input
     assert len(server.requests) == 4
     first = server.requests[0]
@@ -110,11 +126,18 @@ def test_config_errors(server, monkeypatch):
 
 
 STUDIES = [
-    {"study_id": f"s{i}", "report_type": "chest_xray", "modality": "CR", "institution": f"inst{i % 2}",
-     "complexity": "simple", "indication": "Cough.", "findings": [{"finding": "pleural_effusion",
-                                                                   "status": "present" if i % 2 else "absent"}],
-     "reference": "FINDINGS: There is a small pleural effusion.\nIMPRESSION: Small pleural effusion."
-     if i % 2 else "FINDINGS: No pleural effusion.\nIMPRESSION: Normal chest."}
+    {
+        "study_id": f"s{i}",
+        "report_type": "chest_xray",
+        "modality": "CR",
+        "institution": f"inst{i % 2}",
+        "complexity": "simple",
+        "indication": "Cough.",
+        "findings": [{"finding": "pleural_effusion", "status": "present" if i % 2 else "absent"}],
+        "reference": "FINDINGS: There is a small pleural effusion.\nIMPRESSION: Small pleural effusion."
+        if i % 2
+        else "FINDINGS: No pleural effusion.\nIMPRESSION: Normal chest.",
+    }
     for i in range(12)
 ]
 
@@ -126,18 +149,55 @@ def test_generation_suite_through_run(server, tmp_path):
     for split, rows in (("train", STUDIES[:4]), ("test", STUDIES[4:])):
         (data / f"{split}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     cat = tmp_path / "catalog"
-    write_yaml(cat / "datasets" / "DS-FM-REPORTS.yaml", {
-        "id": "DS-FM-REPORTS", "name": "stub reports", "source": "file", "loader": "report_jsonl",
-        "format": "jsonl", "license": "CC0-1.0", "params": {"path": str(data)}})
-    write_yaml(cat / "suites" / "SUITE-FM-REPORTS.yaml", {
-        "id": "SUITE-FM-REPORTS", "benchmark_id": "BM-REPORT-GEN", "name": "stub", "dataset_id": "DS-FM-REPORTS",
-        "protocol": "generation", "split": {"kind": "predefined"}, "bootstrap": {"n_boot": 100, "seed": 1},
-        "min_group_size": 2})
-    cfg = write_yaml(tmp_path / "llm.yaml", {"model_id": "stub-llm", "type": "openai_compatible",
-                                             "base_url": server.base_url, "model": "tiny-llm", "backoff_s": 0.01,
-                                             "prompt_template": "{findings}"})
-    run_cli(["run", "--suite", "SUITE-FM-REPORTS", "--model", str(cfg), "--out", str(tmp_path / "o"),
-             "--catalog", str(cat)])
+    write_yaml(
+        cat / "datasets" / "DS-FM-REPORTS.yaml",
+        {
+            "id": "DS-FM-REPORTS",
+            "name": "stub reports",
+            "source": "file",
+            "loader": "report_jsonl",
+            "format": "jsonl",
+            "license": "CC0-1.0",
+            "params": {"path": str(data)},
+        },
+    )
+    write_yaml(
+        cat / "suites" / "SUITE-FM-REPORTS.yaml",
+        {
+            "id": "SUITE-FM-REPORTS",
+            "benchmark_id": "BM-REPORT-GEN",
+            "name": "stub",
+            "dataset_id": "DS-FM-REPORTS",
+            "protocol": "generation",
+            "split": {"kind": "predefined"},
+            "bootstrap": {"n_boot": 100, "seed": 1},
+            "min_group_size": 2,
+        },
+    )
+    cfg = write_yaml(
+        tmp_path / "llm.yaml",
+        {
+            "model_id": "stub-llm",
+            "type": "openai_compatible",
+            "base_url": server.base_url,
+            "model": "tiny-llm",
+            "backoff_s": 0.01,
+            "prompt_template": "{findings}",
+        },
+    )
+    run_cli(
+        [
+            "run",
+            "--suite",
+            "SUITE-FM-REPORTS",
+            "--model",
+            str(cfg),
+            "--out",
+            str(tmp_path / "o"),
+            "--catalog",
+            str(cat),
+        ]
+    )
     rec = read_eval(tmp_path / "o" / "eval.yaml")
     assert rec["dataset"]["n"] == 8 and rec["model"]["id"] == "stub-llm"
     assert len(server.requests) == 9  # one 500, then one per test study

@@ -23,5 +23,12 @@ from fmbench.cache.store import (
     list_cache,
 )
 
-__all__ = ["OutputCache", "cache_for", "cache_root", "cached_call", "cached_chunks", "clear_cache",
-           "list_cache"]
+__all__ = [
+    "OutputCache",
+    "cache_for",
+    "cache_root",
+    "cached_call",
+    "cached_chunks",
+    "clear_cache",
+    "list_cache",
+]

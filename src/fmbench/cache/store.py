@@ -34,6 +34,7 @@ def cache_root(root: str | Path | None = None) -> Path:
 
 # ---------------------------------------------------------------- content digests
 
+
 def _update(h: Any, obj: Any) -> None:
     if isinstance(obj, np.ndarray):
         if obj.dtype == object:
@@ -45,7 +46,7 @@ def _update(h: Any, obj: Any) -> None:
             h.update(np.ascontiguousarray(obj).tobytes())
         else:
             for i in range(0, len(obj), step):  # memory maps are hashed block by block
-                h.update(np.ascontiguousarray(obj[i:i + step]).tobytes())
+                h.update(np.ascontiguousarray(obj[i : i + step]).tobytes())
     elif isinstance(obj, dict):
         h.update(b"{")
         for k in sorted(obj, key=str):
@@ -142,6 +143,7 @@ def config_fingerprint(config: Any) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- the cache
 
+
 def _short(digest: str | None) -> str:
     return (digest or "none").removeprefix("sha256:")[:12] or "none"
 
@@ -221,21 +223,33 @@ def cache_for(ctx: Any, namespace: str | None = None) -> OutputCache:
     if ns in memo:
         return memo[ns]
     config, ds = ctx.model_config, ctx.dataset
-    base = content_digest({"model": config.digest(), "fingerprint": config_fingerprint(config),
-                           "dataset": ds.digest, "dataset_id": ds.id, "namespace": ns})
+    base = content_digest(
+        {
+            "model": config.digest(),
+            "fingerprint": config_fingerprint(config),
+            "dataset": ds.digest,
+            "dataset_id": ds.id,
+            "namespace": ns,
+        }
+    )
     if opts.get("no_cache"):
         cache = OutputCache(root=None, folder=None, base=base)
     else:
         root = cache_root(opts.get("cache_dir"))
-        folder = (root / f"{_safe(config.model_id)}.{_short(config.digest())}"
-                  / f"{_safe(ds.id)}.{_short(ds.digest)}" / _safe(ns))
+        folder = (
+            root
+            / f"{_safe(config.model_id)}.{_short(config.digest())}"
+            / f"{_safe(ds.id)}.{_short(ds.digest)}"
+            / _safe(ns)
+        )
         cache = OutputCache(root=root, folder=folder, base=base)
     memo[ns] = cache
     return cache
 
 
-def cached_call(ctx: Any, method: str, part: Any, compute: Callable[[], Any], *,
-                namespace: str | None = None) -> Any:
+def cached_call(
+    ctx: Any, method: str, part: Any, compute: Callable[[], Any], *, namespace: str | None = None
+) -> Any:
     """``compute()``'s value for this (run, method, part), from the cache when present."""
     cache = cache_for(ctx, namespace)
     try:
@@ -250,9 +264,17 @@ def cached_call(ctx: Any, method: str, part: Any, compute: Callable[[], Any], *,
     return value
 
 
-def cached_chunks(ctx: Any, method: str, inputs: Any, call: Callable[..., Any], *, chunk: int,
-                  extra: Sequence[Any] = (), namespace: str | None = None,
-                  on_chunk: Callable[[int, int], None] | None = None) -> list[Any]:
+def cached_chunks(
+    ctx: Any,
+    method: str,
+    inputs: Any,
+    call: Callable[..., Any],
+    *,
+    chunk: int,
+    extra: Sequence[Any] = (),
+    namespace: str | None = None,
+    on_chunk: Callable[[int, int], None] | None = None,
+) -> list[Any]:
     """Call ``call(inputs[lo:hi], *[e[lo:hi] for e in extra])`` chunk by chunk, each chunk cached.
 
     A chunk's key is the digest of its inputs, so the same rows reuse their outputs in any run
@@ -271,11 +293,16 @@ def cached_chunks(ctx: Any, method: str, inputs: Any, call: Callable[..., Any], 
 
 # ---------------------------------------------------------------- ls / clear
 
+
 def _entries(root: Path) -> list[Path]:
     if not root.is_dir():
         return []
-    return sorted(p for ext in ENTRY_EXTS for p in root.glob(f"*/*/*/*/*{ext}")
-                  if len(p.stem) == 64 and all(c in "0123456789abcdef" for c in p.stem))
+    return sorted(
+        p
+        for ext in ENTRY_EXTS
+        for p in root.glob(f"*/*/*/*/*{ext}")
+        if len(p.stem) == 64 and all(c in "0123456789abcdef" for c in p.stem)
+    )
 
 
 def list_cache(root: str | Path | None = None) -> list[dict[str, Any]]:
@@ -284,16 +311,25 @@ def list_cache(root: str | Path | None = None) -> list[dict[str, Any]]:
     rows: dict[tuple[str, ...], dict[str, Any]] = {}
     for p in _entries(base):
         model, dataset, protocol, method = p.relative_to(base).parts[:4]
-        row = rows.setdefault((model, dataset, protocol, method), {
-            "model": model, "dataset": dataset, "protocol": protocol, "method": method,
-            "entries": 0, "bytes": 0})
+        row = rows.setdefault(
+            (model, dataset, protocol, method),
+            {
+                "model": model,
+                "dataset": dataset,
+                "protocol": protocol,
+                "method": method,
+                "entries": 0,
+                "bytes": 0,
+            },
+        )
         row["entries"] += 1
         row["bytes"] += p.stat().st_size
     return [rows[k] for k in sorted(rows)]
 
 
-def clear_cache(root: str | Path | None = None, *, model: str | None = None,
-                dataset: str | None = None) -> int:
+def clear_cache(
+    root: str | Path | None = None, *, model: str | None = None, dataset: str | None = None
+) -> int:
     """Delete cache entries (optionally of one model id / dataset id); returns how many.
 
     Only files laid out as cache entries are removed, then empty folders, so pointing

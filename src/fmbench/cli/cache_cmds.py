@@ -9,8 +9,12 @@ import typer
 
 from fmbench.cli.options import JsonOption
 
-CacheDirOption = Annotated[Path | None, typer.Option(
-    "--cache-dir", envvar="FMBENCH_CACHE", help="Cache folder (default ~/.cache/fmbench/outputs).")]
+CacheDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache-dir", envvar="FMBENCH_CACHE", help="Cache folder (default ~/.cache/fmbench/outputs)."
+    ),
+]
 
 
 def cache_ls(cache_dir: CacheDirOption = None, as_json: JsonOption = False) -> None:
@@ -31,8 +35,14 @@ def cache_ls(cache_dir: CacheDirOption = None, as_json: JsonOption = False) -> N
 
     table = Table("Model", "Dataset", "Protocol", "Method", "Entries", "Size")
     for r in rows:
-        table.add_row(r["model"], r["dataset"], r["protocol"], r["method"], str(r["entries"]),
-                      f"{r['bytes'] / 1024:.1f} KiB")
+        table.add_row(
+            r["model"],
+            r["dataset"],
+            r["protocol"],
+            r["method"],
+            str(r["entries"]),
+            f"{r['bytes'] / 1024:.1f} KiB",
+        )
     console.print(table)
     total = sum(r["bytes"] for r in rows)
     n = sum(r["entries"] for r in rows)

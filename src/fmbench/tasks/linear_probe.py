@@ -42,11 +42,16 @@ class ProbeSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     probe: Literal["logistic", "knn"] = Field("logistic", description="Probe fitted on the embeddings.")
-    Cs: list[float] = Field(default_factory=lambda: [1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0],
-                            min_length=1, description="Inverse regularisation strengths tried (logistic).")
-    k_grid: list[int] = Field(default_factory=lambda: [1, 3, 5, 11, 21], min_length=1,
-                              description="Neighbour counts tried (knn); those above the inner "
-                              "training size are dropped.")
+    Cs: list[float] = Field(
+        default_factory=lambda: [1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0],
+        min_length=1,
+        description="Inverse regularisation strengths tried (logistic).",
+    )
+    k_grid: list[int] = Field(
+        default_factory=lambda: [1, 3, 5, 11, 21],
+        min_length=1,
+        description="Neighbour counts tried (knn); those above the inner training size are dropped.",
+    )
     knn_metric: Literal["cosine", "euclidean"] = Field("cosine", description="Distance of the kNN probe.")
     inner_folds: int = Field(5, ge=2, le=20, description="Folds of the inner CV that picks C or k.")
     max_iter: int = Field(5000, ge=100, description="Iterations of the logistic solver.")
@@ -117,8 +122,10 @@ class Probe:
         smallest = int(np.bincount(y)[np.unique(y)].min())
         n_inner = min(self.settings.inner_folds, smallest)
         if n_inner < 2:
-            raise DataError(f"the probe's training rows hold a class with {smallest} sample(s); "
-                            "the inner cross-validation needs at least 2 per class")
+            raise DataError(
+                f"the probe's training rows hold a class with {smallest} sample(s); "
+                "the inner cross-validation needs at least 2 per class"
+            )
         search, _ = self._search(y, n_inner)
         groups = self.groups[rows] if self.groups is not None else None
         search.fit(self.E[rows], y, groups=groups)
@@ -157,8 +164,9 @@ def compute_embeddings(ctx: RunContext, inputs: Any, chunk: int, timings: dict[s
     timings["cache_hits"] = float(cache_for(ctx, EMBED_NAMESPACE).hits)
     dims = {p.shape[1] for p in parts}
     if len(dims) != 1:
-        raise DataError(f"model {ctx.model_id!r}: embed() returned different widths {sorted(dims)} "
-                        "across chunks")
+        raise DataError(
+            f"model {ctx.model_id!r}: embed() returned different widths {sorted(dims)} across chunks"
+        )
     return np.concatenate(parts).astype(np.float64, copy=False)
 
 
@@ -171,8 +179,10 @@ class LinearProbeProtocol(Protocol):
         problems = []
         probe_settings(ctx, default_probe=self.default_probe)
         if ctx.suite.split.kind == "none":
-            problems.append(f"{self.name} fits a probe and needs a split with training rows "
-                            "(holdout, kfold or predefined), not 'none'")
+            problems.append(
+                f"{self.name} fits a probe and needs a split with training rows "
+                "(holdout, kfold or predefined), not 'none'"
+            )
         if model_inputs(ctx) is None:
             problems.append(f"dataset {ctx.dataset.id} has no feature array X and no texts or sequences")
         if not hasattr(ctx.model, "embed"):
@@ -191,22 +201,33 @@ class LinearProbeProtocol(Protocol):
         probe_ctx = replace(ctx, new_model=lambda: Probe(E, groups, settings, ctx.seed_split), _model=None)
         runner = SupervisedPredictions(probe_ctx, np.arange(len(y)), y, len(classes))
         rows, P, split_label = runner.run()
-        timings = {"embed_s": timings.get("embed_s", 0.0), "probe_fit_s": runner.fit_s,
-                   "inference_s": timings.get("embed_s", 0.0) + runner.infer_s,
-                   "cache_hits": timings.get("cache_hits", 0.0)}
-        result = score_classification(ctx, y, P, rows, classes, positive, split_label=split_label,
-                                      timings=timings)
+        timings = {
+            "embed_s": timings.get("embed_s", 0.0),
+            "probe_fit_s": runner.fit_s,
+            "inference_s": timings.get("embed_s", 0.0) + runner.infer_s,
+            "cache_hits": timings.get("cache_hits", 0.0),
+        }
+        result = score_classification(
+            ctx, y, P, rows, classes, positive, split_label=split_label, timings=timings
+        )
         grid = settings.Cs if settings.probe == "logistic" else settings.k_grid
-        result.details["probe"] = {"kind": settings.probe, "embedding_dim": int(E.shape[1]),
-                                   "inner_folds": settings.inner_folds,
-                                   "grid": [float(v) for v in grid] if settings.probe == "logistic"
-                                   else [int(v) for v in grid],
-                                   **({"metric": settings.knn_metric} if settings.probe == "knn" else {})}
-        result.details["tables"] = [*result.details.get("tables", []), {
-            "title": "Probe", "columns": ["Probe", "Embedding dim", "Search grid", "Inner folds"],
-            "rows": [[settings.probe, int(E.shape[1]), ", ".join(f"{v:g}" for v in grid),
-                      settings.inner_folds]],
-        }]
+        result.details["probe"] = {
+            "kind": settings.probe,
+            "embedding_dim": int(E.shape[1]),
+            "inner_folds": settings.inner_folds,
+            "grid": [float(v) for v in grid] if settings.probe == "logistic" else [int(v) for v in grid],
+            **({"metric": settings.knn_metric} if settings.probe == "knn" else {}),
+        }
+        result.details["tables"] = [
+            *result.details.get("tables", []),
+            {
+                "title": "Probe",
+                "columns": ["Probe", "Embedding dim", "Search grid", "Inner folds"],
+                "rows": [
+                    [settings.probe, int(E.shape[1]), ", ".join(f"{v:g}" for v in grid), settings.inner_folds]
+                ],
+            },
+        ]
         return result
 
 

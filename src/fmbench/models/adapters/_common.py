@@ -55,20 +55,32 @@ def require_fm(config: ModelConfig) -> tuple[Any, Any]:
     return torch, transformers
 
 
-def local_dir(config: ModelConfig, path: str, *, required: tuple[str, ...] = ("config.json",),
-              field: str = "path") -> Path:
+def local_dir(
+    config: ModelConfig, path: str, *, required: tuple[str, ...] = ("config.json",), field: str = "path"
+) -> Path:
     """An existing local folder holding the required files, or a ConfigError naming what is missing."""
     p = Path(path).expanduser()
     if not p.is_dir():
-        raise ConfigError(f"model {config.model_id}: {field} {p} is not an existing folder; point it at a local "
-                          "copy of the model (fmbench never downloads)")
+        raise ConfigError(
+            f"model {config.model_id}: {field} {p} is not an existing folder; point it at a local "
+            "copy of the model (fmbench never downloads)"
+        )
     for name in required:
         if not (p / name).is_file():
-            raise ConfigError(f"model {config.model_id}: {p / name} not found; {field} must hold the files "
-                              "save_pretrained writes")
-    weights = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json", "pytorch_model.bin.index.json")
+            raise ConfigError(
+                f"model {config.model_id}: {p / name} not found; {field} must hold the files "
+                "save_pretrained writes"
+            )
+    weights = (
+        "model.safetensors",
+        "pytorch_model.bin",
+        "model.safetensors.index.json",
+        "pytorch_model.bin.index.json",
+    )
     if "config.json" in required and not any((p / w).is_file() for w in weights):
-        raise ConfigError(f"model {config.model_id}: no weights in {p} (expected one of {', '.join(weights)})")
+        raise ConfigError(
+            f"model {config.model_id}: no weights in {p} (expected one of {', '.join(weights)})"
+        )
     return p
 
 
@@ -96,9 +108,13 @@ def load_pretrained(cls: Any, config: ModelConfig, folder: Path, opts: TorchOpti
     torch, tf = require_fm(config)
     tf.utils.logging.disable_progress_bar()
     try:
-        model = cls.from_pretrained(str(folder), local_files_only=True, dtype=torch_dtype(torch, opts.dtype), **kw)
+        model = cls.from_pretrained(
+            str(folder), local_files_only=True, dtype=torch_dtype(torch, opts.dtype), **kw
+        )
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"model {config.model_id}: cannot load {folder}: {' '.join(str(exc).split())[:300]}") from None
+        raise ConfigError(
+            f"model {config.model_id}: cannot load {folder}: {' '.join(str(exc).split())[:300]}"
+        ) from None
     return model.to(torch_device(torch, opts.device)).eval()
 
 
@@ -122,8 +138,11 @@ def as_texts(X: Any, what: str = "text") -> list[str]:
 def is_token_ids(X: Any) -> bool:
     if isinstance(X, np.ndarray):
         return X.dtype.kind in "iu"
-    return len(X) > 0 and isinstance(X[0], list | tuple | np.ndarray) and all(
-        isinstance(t, int | np.integer) for t in X[0])
+    return (
+        len(X) > 0
+        and isinstance(X[0], list | tuple | np.ndarray)
+        and all(isinstance(t, int | np.integer) for t in X[0])
+    )
 
 
 def pad_ids(torch: Any, seqs: list[list[int]], pad_id: int, device: Any) -> tuple[Any, Any]:
@@ -138,12 +157,20 @@ def pad_ids(torch: Any, seqs: list[list[int]], pad_id: int, device: Any) -> tupl
 
 
 class EncoderOptions(TorchOptions):
-    pooling: Literal["mean", "cls"] = Field("mean", description="mean over non-padding tokens, or the first token.")
-    max_length: int | None = Field(None, ge=1, description="Truncate inputs to this many tokens "
-                                   "(default: the tokenizer's or the model's maximum).")
+    pooling: Literal["mean", "cls"] = Field(
+        "mean", description="mean over non-padding tokens, or the first token."
+    )
+    max_length: int | None = Field(
+        None,
+        ge=1,
+        description="Truncate inputs to this many tokens (default: the tokenizer's or the model's maximum).",
+    )
     layer: int = Field(-1, description="Hidden-state layer to pool (-1: the last; -2: the one before).")
-    trust_remote_code: bool = Field(False, description="Allow the model folder's own modelling code "
-                                    "(DNABERT-2 style checkpoints); it still loads from the local folder only.")
+    trust_remote_code: bool = Field(
+        False,
+        description="Allow the model folder's own modelling code "
+        "(DNABERT-2 style checkpoints); it still loads from the local folder only.",
+    )
 
 
 TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "vocab.json", "spiece.model")
@@ -157,16 +184,21 @@ class Encoder:
         self.torch, self.config, self.opts = torch, config, opts
         folder = local_dir(config, opts.path)
         self.folder = folder
-        self.model = load_pretrained(tf.AutoModel, config, folder, opts, trust_remote_code=opts.trust_remote_code)
+        self.model = load_pretrained(
+            tf.AutoModel, config, folder, opts, trust_remote_code=opts.trust_remote_code
+        )
         self.device = next(self.model.parameters()).device
         self.tokenizer = None
         if load_tokenizer and any((folder / f).is_file() for f in TOKENIZER_FILES):
             try:
                 self.tokenizer = tf.AutoTokenizer.from_pretrained(
-                    str(folder), local_files_only=True, trust_remote_code=opts.trust_remote_code)
+                    str(folder), local_files_only=True, trust_remote_code=opts.trust_remote_code
+                )
             except (OSError, ValueError) as exc:
-                raise ConfigError(f"model {config.model_id}: cannot load the tokenizer in {folder}: "
-                                  f"{' '.join(str(exc).split())[:300]}") from None
+                raise ConfigError(
+                    f"model {config.model_id}: cannot load the tokenizer in {folder}: "
+                    f"{' '.join(str(exc).split())[:300]}"
+                ) from None
         limits = [getattr(self.model.config, "max_position_embeddings", None)]
         if self.tokenizer is not None and self.tokenizer.model_max_length < 1_000_000:
             limits.append(self.tokenizer.model_max_length)
@@ -177,8 +209,10 @@ class Encoder:
 
     def require_tokenizer(self, what: str) -> Any:
         if self.tokenizer is None:
-            raise ConfigError(f"model {self.config.model_id}: {what} need a tokenizer, but {self.folder} holds no "
-                              f"tokenizer files ({', '.join(TOKENIZER_FILES)})")
+            raise ConfigError(
+                f"model {self.config.model_id}: {what} need a tokenizer, but {self.folder} holds no "
+                f"tokenizer files ({', '.join(TOKENIZER_FILES)})"
+            )
         return self.tokenizer
 
     def forward(self, ids: Any, att: Any, pool_mask: Any = None) -> np.ndarray:
@@ -192,7 +226,7 @@ class Encoder:
     def embed_ids(self, seqs: list[list[int]]) -> np.ndarray:
         out = []
         for lo in range(0, len(seqs), self.opts.batch_size):
-            batch = [list(s)[: self.max_length] for s in seqs[lo: lo + self.opts.batch_size]]
+            batch = [list(s)[: self.max_length] for s in seqs[lo : lo + self.opts.batch_size]]
             ids, att = pad_ids(self.torch, batch, self.pad_id, self.device)
             out.append(self.forward(ids, att))
         return np.concatenate(out) if out else np.zeros((0, self.model.config.hidden_size), dtype=np.float32)
@@ -201,8 +235,13 @@ class Encoder:
         tok = self.require_tokenizer("text inputs")
         out = []
         for lo in range(0, len(texts), self.opts.batch_size):
-            enc = tok(texts[lo: lo + self.opts.batch_size], padding=True, truncation=True,
-                      max_length=self.max_length, return_tensors="pt")
+            enc = tok(
+                texts[lo : lo + self.opts.batch_size],
+                padding=True,
+                truncation=True,
+                max_length=self.max_length,
+                return_tensors="pt",
+            )
             ids = enc["input_ids"].to(self.device)
             att = enc["attention_mask"].to(self.device)
             out.append(self.forward(ids, att))

@@ -65,8 +65,10 @@ class PatchLayout:
     def check(self, R: int, T: int) -> int:
         n_win = -(-T // self.w)
         if R > self.G or n_win > self.G:
-            raise DataError(f"series of {R} ROIs x {T} timepoints need a {R} x {n_win} grid of {self.w}-point "
-                            f"windows, but the model's grid is {self.G} x {self.G}")
+            raise DataError(
+                f"series of {R} ROIs x {T} timepoints need a {R} x {n_win} grid of {self.w}-point "
+                f"windows, but the model's grid is {self.G} x {self.G}"
+            )
         return n_win
 
     def to_patches(self, X: np.ndarray) -> np.ndarray:
@@ -104,8 +106,10 @@ class BrainLM:
         folder = local_dir(config, opts.path)
         cfg = tf.AutoConfig.from_pretrained(str(folder), local_files_only=True)
         if cfg.model_type != "vit_mae" or getattr(cfg, "num_channels", 1) != 1:
-            raise ModelError(f"model {config.model_id}: {folder} holds a {cfg.model_type!r} model; brainlm needs "
-                             "a one-channel ViT-MAE (ViTMAEForPreTraining or ViTMAEModel)")
+            raise ModelError(
+                f"model {config.model_id}: {folder} holds a {cfg.model_type!r} model; brainlm needs "
+                "a one-channel ViT-MAE (ViTMAEForPreTraining or ViTMAEModel)"
+            )
         self.pretraining = "ViTMAEForPreTraining" in (cfg.architectures or [])
         cls = tf.ViTMAEForPreTraining if self.pretraining else tf.ViTMAEModel
         self.model = load_pretrained(cls, config, folder, opts)
@@ -147,7 +151,7 @@ class BrainLM:
         real = self.torch.from_numpy(self.layout.real_tokens(R, T)).to(self.device)
         out = []
         for lo in range(0, n, self.opts.batch_size):
-            patches = self.layout.to_patches(X[lo: lo + self.opts.batch_size])
+            patches = self.layout.to_patches(X[lo : lo + self.opts.batch_size])
             hidden = self._run(self.encoder, patches, None).last_hidden_state
             if self.opts.pooling == "cls":
                 vec = hidden[:, 0]
@@ -158,8 +162,10 @@ class BrainLM:
 
     def _reconstruct(self, X_masked: Any, mask: Any) -> np.ndarray:
         if self.model.config.norm_pix_loss:
-            raise ModelError(f"model {self.config.model_id}: trained with norm_pix_loss, its predictions are "
-                             "per-patch normalised and cannot be used as reconstructions")
+            raise ModelError(
+                f"model {self.config.model_id}: trained with norm_pix_loss, its predictions are "
+                "per-patch normalised and cannot be used as reconstructions"
+            )
         X = self._series(X_masked, "reconstruct() input")
         M = np.asarray(mask, dtype=bool)
         if M.shape != X.shape:
@@ -173,7 +179,7 @@ class BrainLM:
         for c in np.unique(counts):  # one fixed number of kept patches per forward pass
             rows = np.flatnonzero(counts == c)
             for lo in range(0, len(rows), self.opts.batch_size):
-                idx = rows[lo: lo + self.opts.batch_size]
+                idx = rows[lo : lo + self.opts.batch_size]
                 logits = self._run(self.model, patches_all[idx], hidden[idx]).logits
                 pred[idx] = logits.float().cpu().numpy()
         X_hat = self.layout.from_patches(pred, R, T).astype(np.float64)

@@ -56,8 +56,9 @@ STRIPPED_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP")
 
 class CommandOptions(AdapterOptions):
     command: list[str] = Field(min_length=1, description="Executable and its first arguments.")
-    methods: list[Method] = Field(default_factory=lambda: ["embed"], min_length=1,
-                                  description="Methods the command implements.")
+    methods: list[Method] = Field(
+        default_factory=lambda: ["embed"], min_length=1, description="Methods the command implements."
+    )
     timeout_s: float = Field(600.0, gt=0, description="Seconds one call may take.")
     cwd: str | None = Field(None, description="Working folder of the command.")
     env: dict[str, str] = Field(default_factory=dict, description="Extra environment variables.")
@@ -85,8 +86,15 @@ def one_line(text: str, limit: int = 400) -> str:
 
 def run_command(argv: list[str], *, cwd: str | None, env: dict[str, str], timeout: float) -> tuple[int, str]:
     """Run in a new session; on timeout kill the whole process group (children included)."""
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         _, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -144,18 +152,22 @@ class CommandModel:
             try:
                 code, stderr = run_command(argv, cwd=self.opts.cwd, env=env, timeout=self.opts.timeout_s)
             except subprocess.TimeoutExpired as exc:
-                raise ModelError(f"{who}: command timed out after {self.opts.timeout_s:g}s in {method}(); "
-                                 f"stderr: {one_line(str(exc.stderr or ''))}") from None
+                raise ModelError(
+                    f"{who}: command timed out after {self.opts.timeout_s:g}s in {method}(); "
+                    f"stderr: {one_line(str(exc.stderr or ''))}"
+                ) from None
             except OSError as exc:
                 raise ModelError(f"{who}: cannot start {argv[0]!r}: {exc}") from None
             if code != 0:
-                raise ModelError(f"{who}: command exited with status {code} in {method}(); "
-                                 f"stderr: {one_line(stderr)}")
+                raise ModelError(
+                    f"{who}: command exited with status {code} in {method}(); stderr: {one_line(stderr)}"
+                )
             if method == "fit":
                 return self
             if not out.exists():
-                raise ModelError(f"{who}: command did not write {out.name} in {method}(); "
-                                 f"stderr: {one_line(stderr)}")
+                raise ModelError(
+                    f"{who}: command did not write {out.name} in {method}(); stderr: {one_line(stderr)}"
+                )
             return self._read(out, method, who)
 
     @staticmethod

@@ -42,7 +42,7 @@ def kmers(seq: str, k: int, stride: int = 1) -> list[str]:
     """``ACGTAC`` with k=3 -> ``[ACG, CGT, GTA, TAC]`` (stride 1); a shorter sequence is one token."""
     if len(seq) <= k:
         return [seq] if seq else []
-    return [seq[i: i + k] for i in range(0, len(seq) - k + 1, stride)]
+    return [seq[i : i + k] for i in range(0, len(seq) - k + 1, stride)]
 
 
 def clean_sequences(X: Any, *, strict: bool) -> list[str]:

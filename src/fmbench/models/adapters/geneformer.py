@@ -39,13 +39,18 @@ from fmbench.models.factory import MODEL_TYPES
 
 
 class GeneformerOptions(EncoderOptions):
-    gene_median_file: str = Field(description="Per-gene median dictionary (pickle or JSON) {gene id: median}.")
+    gene_median_file: str = Field(
+        description="Per-gene median dictionary (pickle or JSON) {gene id: median}."
+    )
     token_dictionary_file: str = Field(description="Token dictionary (pickle or JSON) {gene id: token id}.")
-    genes_file: str | None = Field(None, description="Gene id of each column of X, one per line "
-                                   "(default: the dataset's feature_names).")
+    genes_file: str | None = Field(
+        None, description="Gene id of each column of X, one per line (default: the dataset's feature_names)."
+    )
     target_sum: float = Field(10_000.0, gt=0, description="Total counts each cell is scaled to.")
     special_tokens: bool = Field(False, description="Wrap cells in <cls> ... <eos> (Geneformer V2).")
-    layer: int = Field(-2, description="Hidden-state layer to pool; -2 (penultimate) as Geneformer's EmbExtractor.")
+    layer: int = Field(
+        -2, description="Hidden-state layer to pool; -2 (penultimate) as Geneformer's EmbExtractor."
+    )
 
 
 def read_dictionary(path: Path, *, model_id: str, field: str) -> dict[str, Any]:
@@ -65,8 +70,15 @@ def read_dictionary(path: Path, *, model_id: str, field: str) -> dict[str, Any]:
 class RankValueTokenizer:
     """Geneformer's rank-value encoding of expression rows into token id lists."""
 
-    def __init__(self, gene_medians: dict[str, float], token_ids: dict[str, int], *, max_length: int,
-                 target_sum: float = 10_000.0, special_tokens: bool = False) -> None:
+    def __init__(
+        self,
+        gene_medians: dict[str, float],
+        token_ids: dict[str, int],
+        *,
+        max_length: int,
+        target_sum: float = 10_000.0,
+        special_tokens: bool = False,
+    ) -> None:
         self.medians, self.tokens = gene_medians, token_ids
         self.max_length, self.target_sum, self.special = max_length, target_sum, special_tokens
         self.genes: list[str] | None = None
@@ -77,19 +89,25 @@ class RankValueTokenizer:
         self.genes = [str(g) for g in genes]
         keep = [i for i, g in enumerate(self.genes) if g in self.medians and g in self.tokens]
         if not keep:
-            raise DataError("none of the dataset's genes are in both the gene median and token dictionaries; "
-                            "check that the gene ids are of the same kind (e.g. Ensembl ids)")
+            raise DataError(
+                "none of the dataset's genes are in both the gene median and token dictionaries; "
+                "check that the gene ids are of the same kind (e.g. Ensembl ids)"
+            )
         self.cols = np.array(keep, dtype=int)
         self.col_medians = np.array([float(self.medians[self.genes[i]]) for i in keep])
         self.col_tokens = np.array([int(self.tokens[self.genes[i]]) for i in keep], dtype=np.int64)
 
     def __call__(self, X: np.ndarray) -> list[list[int]]:
         if self.genes is None:
-            raise ConfigError("the Geneformer adapter does not know the gene of each column: set genes_file, "
-                              "or use a dataset that provides feature_names")
+            raise ConfigError(
+                "the Geneformer adapter does not know the gene of each column: set genes_file, "
+                "or use a dataset that provides feature_names"
+            )
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != len(self.genes):
-            raise DataError(f"expression matrix has shape {X.shape}, expected (cells, {len(self.genes)} genes)")
+            raise DataError(
+                f"expression matrix has shape {X.shape}, expected (cells, {len(self.genes)} genes)"
+            )
         totals = X.sum(axis=1, keepdims=True)
         totals[totals == 0] = 1.0
         norm = X[:, self.cols] / totals * self.target_sum / self.col_medians
@@ -110,13 +128,24 @@ class RankValueTokenizer:
 class GeneformerModel(Encoder):
     def __init__(self, config: ModelConfig, opts: GeneformerOptions) -> None:
         super().__init__(config, opts, load_tokenizer=False)
-        medians = read_dictionary(local_file(config, opts.gene_median_file, "gene_median_file"),
-                                  model_id=config.model_id, field="gene_median_file")
-        tokens = read_dictionary(local_file(config, opts.token_dictionary_file, "token_dictionary_file"),
-                                 model_id=config.model_id, field="token_dictionary_file")
+        medians = read_dictionary(
+            local_file(config, opts.gene_median_file, "gene_median_file"),
+            model_id=config.model_id,
+            field="gene_median_file",
+        )
+        tokens = read_dictionary(
+            local_file(config, opts.token_dictionary_file, "token_dictionary_file"),
+            model_id=config.model_id,
+            field="token_dictionary_file",
+        )
         self.pad_id = int(tokens.get("<pad>", self.pad_id))
-        self.tokenizer_rv = RankValueTokenizer(medians, tokens, max_length=self.max_length,
-                                               target_sum=opts.target_sum, special_tokens=opts.special_tokens)
+        self.tokenizer_rv = RankValueTokenizer(
+            medians,
+            tokens,
+            max_length=self.max_length,
+            target_sum=opts.target_sum,
+            special_tokens=opts.special_tokens,
+        )
         if opts.genes_file:
             path = local_file(config, opts.genes_file, "genes_file")
             self.tokenizer_rv.set_genes([ln.strip() for ln in path.read_text().splitlines() if ln.strip()])
@@ -129,7 +158,7 @@ class GeneformerModel(Encoder):
         seqs = self.tokenizer_rv(X)
         out = []
         for lo in range(0, len(seqs), self.opts.batch_size):
-            ids, att = pad_ids(self.torch, seqs[lo: lo + self.opts.batch_size], self.pad_id, self.device)
+            ids, att = pad_ids(self.torch, seqs[lo : lo + self.opts.batch_size], self.pad_id, self.device)
             pool_mask = att.clone()
             if self.tokenizer_rv.special:
                 pool_mask[:, 0] = 0

@@ -60,16 +60,19 @@ class _Fields(dict):
 
 def render_prompt(template: str, item: Any) -> str:
     if isinstance(item, dict):
-        fields = _Fields({k: "; ".join(map(str, v)) if isinstance(v, list) else str(v)
-                          for k, v in item.items()})
+        fields = _Fields(
+            {k: "; ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in item.items()}
+        )
         fields.setdefault("input", json.dumps(item, ensure_ascii=False, sort_keys=True))
     else:
         fields = _Fields(input=str(item))
     try:
         return template.format_map(fields)
     except KeyError as exc:
-        raise ConfigError(f"prompt_template names {{{exc.args[0]}}}, which the input lacks "
-                          f"(available: {', '.join(sorted(fields))})") from None
+        raise ConfigError(
+            f"prompt_template names {{{exc.args[0]}}}, which the input lacks "
+            f"(available: {', '.join(sorted(fields))})"
+        ) from None
 
 
 class OpenAICompatibleModel:
@@ -79,8 +82,10 @@ class OpenAICompatibleModel:
         if opts.api_key_env:
             key = os.environ.get(opts.api_key_env)
             if not key:
-                raise ConfigError(f"model {config.model_id}: api_key_env names {opts.api_key_env}, "
-                                  "which is not set in the environment")
+                raise ConfigError(
+                    f"model {config.model_id}: api_key_env names {opts.api_key_env}, "
+                    "which is not set in the environment"
+                )
             self.headers["Authorization"] = f"Bearer {key}"
         self.url = opts.base_url.rstrip("/") + "/chat/completions"
 
@@ -88,10 +93,14 @@ class OpenAICompatibleModel:
         import httpx
 
         o, who = self.opts, f"model {self.config.model_id!r}"
-        messages = ([{"role": "system", "content": o.system_prompt}] if o.system_prompt else [])
-        body = {"model": o.model, "messages": [*messages, {"role": "user", "content": prompt}],
-                "max_tokens": o.max_tokens, "temperature": o.temperature,
-                **({"seed": o.seed} if o.seed is not None else {})}
+        messages = [{"role": "system", "content": o.system_prompt}] if o.system_prompt else []
+        body = {
+            "model": o.model,
+            "messages": [*messages, {"role": "user", "content": prompt}],
+            "max_tokens": o.max_tokens,
+            "temperature": o.temperature,
+            **({"seed": o.seed} if o.seed is not None else {}),
+        }
         last = ""
         for attempt in range(o.max_retries + 1):
             if attempt:
@@ -108,8 +117,9 @@ class OpenAICompatibleModel:
                 last = f"HTTP {resp.status_code}: {' '.join(resp.text.split())[:200]}"
                 continue
             if resp.status_code != 200:
-                raise ModelError(f"{who}: {self.url} answered HTTP {resp.status_code}: "
-                                 f"{' '.join(resp.text.split())[:200]}")
+                raise ModelError(
+                    f"{who}: {self.url} answered HTTP {resp.status_code}: {' '.join(resp.text.split())[:200]}"
+                )
             try:
                 content = resp.json()["choices"][0]["message"]["content"]
             except (ValueError, KeyError, IndexError, TypeError):
@@ -133,6 +143,8 @@ def build(config: ModelConfig) -> OpenAICompatibleModel:
     try:
         import httpx  # noqa: F401
     except ImportError:
-        raise ConfigError(f"model {config.model_id}: type openai_compatible needs httpx; "
-                          "install fmbench[fm] (or fmbench[hub])") from None
+        raise ConfigError(
+            f"model {config.model_id}: type openai_compatible needs httpx; "
+            "install fmbench[fm] (or fmbench[hub])"
+        ) from None
     return OpenAICompatibleModel(config, parse_options(config, OpenAIOptions))
