@@ -99,6 +99,50 @@ def worker(args: argparse.Namespace) -> None:
     )
 
 
+def core(args: argparse.Namespace) -> None:
+    """The streaming harness alone (reader, probes, similarities) with a chance model, in-process."""
+    from fmbench.probes.perturb import ProbeEnv, get_probe
+    from fmbench.probes.stream import RowReader, plan_passes, run_stream
+
+    tmp = Path(tempfile.mkdtemp(prefix="fmbench-robustness-core-"))
+    try:
+        size = write_data(tmp, args.n, args.channels, args.times)
+        X = np.load(tmp / "X.npy", mmap_mode="r")
+        grids = {
+            "dropout": [0, 0.05, 0.1, 0.2, 0.3, 0.5],
+            "noise": [40, 30, 20, 10, 5, 0],
+            "line_noise": [40, 30, 20, 10, 5],
+            "permutation": [10],
+            "shift": [0, 10, 20, 40, 80],
+        }
+        probes = [(get_probe(k, 3), [float(v) for v in g]) for k, g in grids.items()]
+
+        def chance(x: np.ndarray) -> dict[str, np.ndarray]:
+            r = np.random.default_rng(0).random((len(x), 2))
+            return {"proba": r / r.sum(axis=1, keepdims=True)}
+
+        for threads in (1, 2):
+            for _ in range(args.repeat):
+                passes = plan_passes(probes, seed=0, shape=X.shape[1:])
+                t, c = time.perf_counter(), time.process_time()
+                res = run_stream(
+                    RowReader(X, np.arange(len(X))),
+                    passes,
+                    chance,
+                    env=ProbeEnv(250.0),
+                    batch_size=max(1, (32 << 20) // (X[0].nbytes)),
+                    threads=threads,
+                )
+                wall, cpu = time.perf_counter() - t, time.process_time() - c
+                print(
+                    f"core harness, {threads} thread(s): {wall:.2f} s wall, {cpu:.2f} s cpu, perturbation "
+                    f"{res.perturb_s:.2f} s, {size / 1e6 / wall:.0f} MB/s, peak RSS "
+                    f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+                )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def run_one(data: Path, model: str, split: str, row_mb: float, input_mb: float, tmp: Path) -> dict:
     out = tmp / f"out-{model}-{split}-{time.monotonic_ns()}"
     proc = subprocess.run(
@@ -159,6 +203,7 @@ def main() -> None:
         "--big", action="store_true", help="also run a 4 GB memory-mapped input (dummy_classifier)"
     )
     ap.add_argument("--big-only", action="store_true", help="only the 4 GB run")
+    ap.add_argument("--core", action="store_true", help="only the streaming harness, in-process (no records)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--data", help=argparse.SUPPRESS)
     ap.add_argument("--model", help=argparse.SUPPRESS)
@@ -167,6 +212,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.worker:
         worker(args)
+        return
+    if args.core:
+        core(args)
         return
     tmp = Path(tempfile.mkdtemp(prefix="fmbench-robustness-scale-"))
     try:

@@ -74,7 +74,9 @@ class Probe:
         variant: Any,
         rng: np.random.Generator | None,
         env: ProbeEnv,
+        power: np.ndarray | None = None,
     ) -> None:
+        """Write the perturbed ``x`` into ``out``; ``power``: ``sample_power(x)`` if already known."""
         raise NotImplementedError
 
 
@@ -95,7 +97,7 @@ class Dropout(Probe):
     def check(self, levels, shape, env):  # noqa: ANN001, ANN201
         _check_fraction(self.name, levels)
 
-    def apply(self, x, out, *, level, variant, rng, env):  # noqa: ANN001, ANN201
+    def apply(self, x, out, *, level, variant, rng, env, power=None):  # noqa: ANN001, ANN201
         units = x.shape[1 : 1 + self.unit_axes] if self.unit_axes else x.shape[1:]
         keep = (rng.random((x.shape[0], *units), dtype=np.float32) >= level).astype(np.float32)
         keep = keep.reshape(keep.shape + (1,) * (x.ndim - keep.ndim))
@@ -113,8 +115,9 @@ class Noise(Probe):
         if bad:
             raise ConfigError(f"probe noise: SNR levels must be finite dB values, got {bad}")
 
-    def apply(self, x, out, *, level, variant, rng, env):  # noqa: ANN001, ANN201
-        sigma = np.sqrt(sample_power(x) / 10.0 ** (level / 10.0)).astype(np.float32)
+    def apply(self, x, out, *, level, variant, rng, env, power=None):  # noqa: ANN001, ANN201
+        pw = sample_power(x) if power is None else power
+        sigma = np.sqrt(pw / 10.0 ** (level / 10.0)).astype(np.float32)
         standard_normal(rng, out)
         np.multiply(out, sigma.reshape((-1,) + (1,) * (x.ndim - 1)), out=out)
         np.add(out, x, out=out)
@@ -150,12 +153,13 @@ class LineNoise(Probe):
         w = 2 * np.pi * np.asarray(env.line_freqs, dtype=np.float64)[:, None]
         return np.vstack([np.sin(w * t), np.cos(w * t)]).astype(np.float32)
 
-    def apply(self, x, out, *, level, variant, rng, env):  # noqa: ANN001, ANN201
+    def apply(self, x, out, *, level, variant, rng, env, power=None):  # noqa: ANN001, ANN201
         n, c, t = x.shape
         nf = len(env.line_freqs)
         phase = rng.random((n, c, nf), dtype=np.float32) * np.float32(2 * np.pi)
         # equal amplitude a for every sinusoid: total power nf * a^2 / 2 = P_signal / 10^(SNR/10)
-        amp = np.sqrt(2 * sample_power(x) / (nf * 10.0 ** (level / 10.0))).astype(np.float32)
+        pw = sample_power(x) if power is None else power
+        amp = np.sqrt(2 * pw / (nf * 10.0 ** (level / 10.0))).astype(np.float32)
         # sin(wt + phi) = sin(wt) cos(phi) + cos(wt) sin(phi)
         coef = np.concatenate([np.cos(phase), np.sin(phase)], axis=2) * amp[:, None, None]
         # einsum, not matmul: BLAS with an inner dimension of 4 is slow and oversubscribes threads
@@ -189,7 +193,7 @@ class Permutation(Probe):
                 perms.append(p)
         return perms
 
-    def apply(self, x, out, *, level, variant, rng, env):  # noqa: ANN001, ANN201
+    def apply(self, x, out, *, level, variant, rng, env, power=None):  # noqa: ANN001, ANN201
         np.take(x, variant, axis=1, out=out)
 
 
@@ -207,7 +211,7 @@ class Shift(Probe):
         if bad:
             raise ConfigError(f"probe shift: levels are whole numbers of samples, got {bad}")
 
-    def apply(self, x, out, *, level, variant, rng, env):  # noqa: ANN001, ANN201
+    def apply(self, x, out, *, level, variant, rng, env, power=None):  # noqa: ANN001, ANN201
         t = x.shape[-1]
         k = int(level) % t
         out[..., k:] = x[..., : t - k]
@@ -231,7 +235,7 @@ class Masking(Probe):
         keep[rng.permutation(shape[0])[: int(round(level * shape[0]))]] = 0
         return [keep]
 
-    def apply(self, x, out, *, level, variant, rng, env):  # noqa: ANN001, ANN201
+    def apply(self, x, out, *, level, variant, rng, env, power=None):  # noqa: ANN001, ANN201
         np.multiply(x, variant, out=out)
 
 
@@ -248,7 +252,7 @@ class ExpressionNoise(Probe):
         if bad:
             raise ConfigError(f"probe expression_noise: sigma levels must be in [0, 10), got {bad}")
 
-    def apply(self, x, out, *, level, variant, rng, env):  # noqa: ANN001, ANN201
+    def apply(self, x, out, *, level, variant, rng, env, power=None):  # noqa: ANN001, ANN201
         standard_normal(rng, out)
         np.multiply(out, np.float32(level), out=out)
         np.subtract(out, np.float32(level * level / 2), out=out)
@@ -271,7 +275,7 @@ class Intensity(Probe):
     stochastic = False
     identity_level = 0.0
 
-    def apply(self, x, out, *, level, variant, rng, env):  # noqa: ANN001, ANN201
+    def apply(self, x, out, *, level, variant, rng, env, power=None):  # noqa: ANN001, ANN201
         _, sd = _mean_sd(x)
         np.add(x, (level * sd).astype(np.float32).reshape((-1,) + (1,) * (x.ndim - 1)), out=out)
 
@@ -290,7 +294,7 @@ class Contrast(Probe):
         if bad:
             raise ConfigError(f"probe contrast: factors must be >= 0, got {bad}")
 
-    def apply(self, x, out, *, level, variant, rng, env):  # noqa: ANN001, ANN201
+    def apply(self, x, out, *, level, variant, rng, env, power=None):  # noqa: ANN001, ANN201
         mean, _ = _mean_sd(x)
         m = mean.astype(np.float32).reshape((-1,) + (1,) * (x.ndim - 1))
         np.subtract(x, m, out=out)

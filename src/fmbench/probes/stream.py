@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from fmbench.errors import FmbenchError
-from fmbench.probes.perturb import Probe, ProbeEnv
+from fmbench.probes.perturb import Probe, ProbeEnv, sample_power
 from fmbench.probes.seeding import block_rng, block_rows, level_entropy, level_rng
 
 Outputs = dict[str, np.ndarray]
@@ -182,6 +182,7 @@ def run_stream(
             if start == 0:
                 result.clean = np.empty((n, clean["proba"].shape[1]))
             result.clean[start:stop] = clean["proba"]
+            power = sample_power(x)  # shared by the noise and line-noise levels of this batch
             if advance:
                 advance()
             for p in passes:
@@ -200,7 +201,7 @@ def run_stream(
                     t = time.perf_counter()
                     out = obuf[: stop - start]
                     try:
-                        _perturb(p, x, out, start, brows, env, pool)
+                        _perturb(p, x, out, start, brows, env, pool, power)
                     except FmbenchError as exc:
                         raise ProbeError(f"{where}: {exc}") from None
                     except Exception as exc:  # noqa: BLE001 - any failure fails the run, with where
@@ -245,13 +246,22 @@ def _perturb(
     brows: int,
     env: ProbeEnv,
     pool: ThreadPoolExecutor | None,
+    power: np.ndarray | None = None,
 ) -> None:
     """Perturb the batch block by block (blocks start at multiples of ``brows``)."""
 
     def one(lo: int) -> None:
         hi = min(lo + brows, len(x))
         rng = block_rng(p.entropy, (start + lo) // brows) if p.probe.stochastic else None
-        p.probe.apply(x[lo:hi], out[lo:hi], level=p.level, variant=p.variant, rng=rng, env=env)
+        p.probe.apply(
+            x[lo:hi],
+            out[lo:hi],
+            level=p.level,
+            variant=p.variant,
+            rng=rng,
+            env=env,
+            power=None if power is None else power[lo:hi],
+        )
 
     starts = range(0, len(x), brows)
     if pool is None or len(starts) == 1:

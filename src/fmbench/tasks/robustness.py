@@ -11,6 +11,7 @@ the run. Settings come from the suite's ``params`` (validated below), overridden
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,12 @@ class RobustnessParams(BaseModel):
     line_freqs: list[float] = Field([50.0, 60.0], description="Mains frequencies (Hz) of line_noise.")
     sampling_freq: float | None = Field(None, gt=0, description="Hz; default: the dataset card's params.")
     batch_size: int | None = Field(None, ge=1, description="Samples per batch; default about 32 MB.")
-    threads: int = Field(2, ge=1, le=64, description="Threads that perturb blocks of a batch in parallel.")
+    threads: int | None = Field(
+        None,
+        ge=1,
+        le=64,
+        description="Threads that perturb blocks of a batch in parallel; default: CPUs, at most 8.",
+    )
 
 
 def robustness_settings(ctx: RunContext) -> tuple[RobustnessParams, list[tuple[Any, list[float]]], ProbeEnv]:
@@ -193,7 +199,7 @@ class RobustnessProtocol(Protocol):
                 infer,
                 env=env,
                 batch_size=batch,
-                threads=params.threads,
+                threads=params.threads or min(os.cpu_count() or 1, 8),
                 advance=(lambda: bar[0].advance(bar[1])) if bar is not None else None,
             )
         finally:
