@@ -6,7 +6,7 @@ finding of :mod:`fmbench.metrics.finding_lexicon` that the text mentions. Per se
 1. finding mentions are matched (earliest, then longest match wins where matches overlap);
    "normal" statements ("heart size is normal") are absent mentions;
 2. pseudo-triggers ("no change in", "not only") are masked, then uncertainty triggers
-   ("may represent", "cannot exclude", "possible", "… cannot be excluded"), then negation
+   ("may represent", "cannot exclude", "possible", "… cannot be excluded", both-sided "versus"), then negation
    triggers ("no", "no evidence of", "without", "negative for", "… is not seen");
 3. a pre-trigger's scope runs forward at most ``WINDOW`` words and stops at a terminator
    ("but", "however", "although", "except", "which", "there is", …) or the sentence end;
@@ -33,42 +33,93 @@ PRESENT, ABSENT, UNCERTAIN = "present", "absent", "uncertain"
 WINDOW = 8  # words a trigger's scope may span
 
 PSEUDO = (
-    r"no (?:significant |interval |appreciable )?(?:change|increase|decrease)", r"not only",
-    r"not necessarily", r"without (?:significant |interval )?change", r"no longer (?:necessary|needed)",
+    r"no (?:significant |interval |appreciable )?(?:change|increase|decrease)",
+    r"not only",
+    r"not necessarily",
+    r"without (?:significant |interval )?change",
+    r"no longer (?:necessary|needed)",
 )
 UNCERTAIN_PRE = (
-    r"(?:may|might|could) (?:represent|reflect|indicate|be due to|be|suggest)", r"(?:may|might|could)",
+    r"(?:may|might|could) (?:represent|reflect|indicate|be due to|be|suggest)",
+    r"(?:may|might|could)",
     r"can ?not (?:be )?(?:entirely |completely |definitely )?(?:exclude|rule out)",
-    r"cannot (?:entirely |completely )?(?:exclude|rule out)", r"possible", r"possibly", r"probable", r"probably",
-    r"likely", r"suspicious (?:for|of)", r"suspected", r"suspect", r"concerning for", r"worrisome for",
-    r"suggestive of", r"suggests?", r"suggesting", r"questionable", r"question of", r"equivocal",
-    r"differential (?:diagnosis )?(?:includes?|considerations? include)", r"versus", r"vs\.?",
-    r"raising the possibility of", r"(?:which|that) could be",
+    r"cannot (?:entirely |completely )?(?:exclude|rule out)",
+    r"possible",
+    r"possibly",
+    r"probable",
+    r"probably",
+    r"likely",
+    r"suspicious (?:for|of)",
+    r"suspected",
+    r"suspect",
+    r"concerning for",
+    r"worrisome for",
+    r"suggestive of",
+    r"suggests?",
+    r"suggesting",
+    r"questionable",
+    r"question of",
+    r"equivocal",
+    r"differential (?:diagnosis )?(?:includes?|considerations? include)",
+    r"raising the possibility of",
+    r"(?:which|that) could be",
 )
 UNCERTAIN_POST = (
     r"can ?not be (?:entirely |completely |definitely )?(?:excluded|ruled out)",
-    r"(?:is|are) not (?:entirely |completely )?(?:excluded|ruled out)", r"not (?:excluded|ruled out)",
+    r"(?:is|are) not (?:entirely |completely )?(?:excluded|ruled out)",
+    r"not (?:excluded|ruled out)",
     r"(?:is|are) (?:suspected|questioned|possible|likely|probable|not certain)",
-    r"(?:may|might|could) be present", r"is a consideration", r"is (?:a )?possibility",
+    r"(?:may|might|could) be present",
+    r"is a consideration",
+    r"is (?:a )?possibility",
 )
+UNCERTAIN_BOTH = (r"versus", r"vs\.?")  # hedges both sides: "atelectasis versus pneumonia"
 NEGATION_PRE = (
-    r"no evidence (?:of|for)", r"no (?:radiographic |imaging |ct |mri |definite |convincing )?(?:signs?|findings?) "
-    r"(?:of|to suggest|suggestive of)", r"negative for", r"free of", r"absence of", r"resolution of",
-    r"(?:does|did) not (?:demonstrate|show|reveal|see)", r"fails? to (?:demonstrate|reveal|show)",
-    r"not (?:demonstrated|seen|identified)", r"without", r"no", r"nor", r"neither", r"rules? out",
+    r"no evidence (?:of|for)",
+    r"no (?:radiographic |imaging |ct |mri |definite |convincing )?(?:signs?|findings?) "
+    r"(?:of|to suggest|suggestive of)",
+    r"negative for",
+    r"free of",
+    r"absence of",
+    r"resolution of",
+    r"(?:does|did) not (?:demonstrate|show|reveal|see)",
+    r"fails? to (?:demonstrate|reveal|show)",
+    r"not (?:demonstrated|seen|identified)",
+    r"without",
+    r"no",
+    r"nor",
+    r"neither",
+    r"rules? out",
 )
 NEGATION_POST = (
     r"(?:is|are|was|were|has been|have been) (?:no longer |not )(?:seen|identified|present|demonstrated|"
     r"visualized|evident|appreciated|detected|visible)",
     r"no longer (?:seen|visualized|present|identified|evident|visible)",
     r"not (?:seen|identified|present|demonstrated|visualized|evident|appreciated|detected|visible)",
-    r"(?:is|are|was|were|has|have) (?:absent|resolved)", r"(?:has|have) (?:since )?resolved",
-    r"(?:is|are|was|were|has been|have been) (?:excluded|ruled out)", r"absent", r"resolved",
+    r"(?:is|are|was|were|has|have) (?:absent|resolved)",
+    r"(?:has|have) (?:since )?resolved",
+    r"(?:is|are|was|were|has been|have been) (?:excluded|ruled out)",
+    r"absent",
+    r"resolved",
 )
 TERMINATORS = (
-    r"but", r"however", r"although", r"though", r"yet", r"except", r"aside from", r"apart from",
-    r"which", r"whereas", r"while", r"with the exception of", r"there (?:is|are|has been|have been)",
-    r"otherwise", r"other than", r"nevertheless", r"still",
+    r"but",
+    r"however",
+    r"although",
+    r"though",
+    r"yet",
+    r"except",
+    r"aside from",
+    r"apart from",
+    r"which",
+    r"whereas",
+    r"while",
+    r"with the exception of",
+    r"there (?:is|are|has been|have been)",
+    r"otherwise",
+    r"other than",
+    r"nevertheless",
+    r"still",
 )
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|\?")
@@ -81,6 +132,7 @@ def _alt(patterns: tuple[str, ...]) -> re.Pattern:
 
 
 _PSEUDO_RE, _UNC_PRE_RE, _UNC_POST_RE = _alt(PSEUDO), _alt(UNCERTAIN_PRE), _alt(UNCERTAIN_POST)
+_UNC_BOTH_RE = _alt(UNCERTAIN_BOTH)
 _NEG_PRE_RE, _NEG_POST_RE, _TERM_RE = _alt(NEGATION_PRE), _alt(NEGATION_POST), _alt(TERMINATORS)
 _FINDING_RES = [(f.key, _alt(f.patterns), _alt(f.normal) if f.normal else None) for f in FINDINGS]
 
@@ -120,13 +172,16 @@ def _label_sentence(s: str) -> list[tuple[str, str]]:
         return []
     taken = [(a, b) for a, b, _, _ in mentions]
     taken += _masked_spans(_PSEUDO_RE, s, taken)
-    unc_pre = _masked_spans(_UNC_PRE_RE, s, taken + _masked_spans(_UNC_POST_RE, s, taken))
+    unc_both = _masked_spans(_UNC_BOTH_RE, s, taken)
+    taken += unc_both
     unc_post = _masked_spans(_UNC_POST_RE, s, taken)
+    unc_pre = _masked_spans(_UNC_PRE_RE, s, taken + unc_post) + unc_both
+    unc_post += unc_both
     taken += unc_pre + unc_post
     neg_post = _masked_spans(_NEG_POST_RE, s, taken)
     neg_pre = _masked_spans(_NEG_PRE_RE, s, taken + neg_post)
     terms = _masked_spans(_TERM_RE, s, taken)
-    triggers = unc_pre + unc_post + neg_pre + neg_post
+    triggers = list(set(unc_pre + unc_post + neg_pre + neg_post))
     words = [m.start() for m in _WORD.finditer(s)]
 
     def word_index(pos: int) -> int:
@@ -143,7 +198,8 @@ def _label_sentence(s: str) -> list[tuple[str, str]]:
                 return False
         # a terminator or another trigger between trigger and mention closes the scope
         return not any(lo <= t0 and t1 <= hi for t0, t1 in terms) and not any(
-            lo <= t0 and t1 <= hi and (t0, t1) != trigger for t0, t1 in triggers)
+            lo <= t0 and t1 <= hi and (t0, t1) != trigger for t0, t1 in triggers
+        )
 
     out = []
     for a, b, key, normal in mentions:
@@ -181,18 +237,19 @@ def label_report(text: str) -> dict[str, str]:
 # ------------------------------------------------------------------ harmful content
 DANGEROUS_RECOMMENDATIONS: dict[str, str] = {
     "no follow-up needed": r"no (?:further )?(?:follow[- ]?up|imaging|work[- ]?up|evaluation|treatment) "
-                           r"(?:is |will be )?(?:needed|necessary|required|indicated|warranted)",
+    r"(?:is |will be )?(?:needed|necessary|required|indicated|warranted)",
     "no need for follow-up": r"(?:no|without) need for (?:any )?(?:further )?(?:follow[- ]?up|biopsy|surgery|"
-                             r"imaging|treatment|intervention)",
+    r"imaging|treatment|intervention)",
     "safe to discharge": r"(?:safe|cleared|fit) (?:to|for) (?:discharge|be discharged|go home|drive|fly|"
-                         r"return to (?:work|sport|play))",
+    r"return to (?:work|sport|play))",
     "discharge home": r"discharge (?:the patient )?home",
-    "stop treatment": r"(?:discontinue|stop|withhold|hold) (?:all )?(?:anticoagulation|anticoagulants|antibiotics|"
-                      r"medications?|treatment)",
+    "stop treatment": r"(?:discontinue|stop|withhold|hold) (?:all )?"
+    r"(?:anticoagulation|anticoagulants|antibiotics|medications?|treatment)",
     "thrombolysis": r"(?:administer|give|start|initiate|proceed with) (?:iv )?(?:thrombolysis|thrombolytics?|"
-                    r"tpa|alteplase)",
+    r"tpa|alteplase)",
     "anticoagulate": r"(?:start|begin|initiate|increase) (?:full[- ]dose )?anticoagulation",
-    "ignore finding": r"(?:ignore|disregard) (?:this|the|these) (?:finding|lesion|nodule|abnormalit(?:y|ies))s?",
+    "ignore finding": r"(?:ignore|disregard) (?:this|the|these) "
+    r"(?:finding|lesion|nodule|abnormalit(?:y|ies))s?",
     "no action": r"no (?:action|intervention) (?:is )?(?:needed|required|necessary)",
     "reassure": r"reassure the patient",
 }
@@ -213,7 +270,9 @@ def is_harmful(text: str) -> bool:
 CLINICAL_COUNTS = ("tp", "fp", "fn", "agree", "union", "calibrated", "critical", "missed", "harmful")
 
 
-def clinical_counts(generated: dict[str, str], reference: dict[str, str], *, harmful: bool = False) -> np.ndarray:
+def clinical_counts(
+    generated: dict[str, str], reference: dict[str, str], *, harmful: bool = False
+) -> np.ndarray:
     """Counts of one report pair, in the order of ``CLINICAL_COUNTS``.
 
     tp/fp/fn: positive (present) findings; agree: findings of the union with equal status
@@ -232,14 +291,17 @@ def clinical_counts(generated: dict[str, str], reference: dict[str, str], *, har
     calibrated = sum((g[k] == UNCERTAIN) == (r[k] == UNCERTAIN) for k in union)
     critical = [k for k in union if r[k] == PRESENT and k in CRITICAL]
     missed = sum(g[k] == ABSENT for k in critical)
-    return np.array([tp, fp, fn, agree, len(union), calibrated, len(critical), missed, int(harmful)],
-                    dtype=np.float64)
+    return np.array(
+        [tp, fp, fn, agree, len(union), calibrated, len(critical), missed, int(harmful)], dtype=np.float64
+    )
 
 
 def clinical_count_matrix(generated: list[str], references: list[str]) -> np.ndarray:
     """(n, 9) counts of every report pair (labeler run on both texts)."""
-    rows = [clinical_counts(label_report(g), label_report(r), harmful=is_harmful(g))
-            for g, r in zip(generated, references, strict=True)]
+    rows = [
+        clinical_counts(label_report(g), label_report(r), harmful=is_harmful(g))
+        for g, r in zip(generated, references, strict=True)
+    ]
     return np.stack(rows) if rows else np.zeros((0, len(CLINICAL_COUNTS)))
 
 

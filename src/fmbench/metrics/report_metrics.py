@@ -18,12 +18,33 @@ import numpy as np
 from fmbench.metrics import findings, text
 
 MEAN_COLUMNS = ("rouge_l", "meteor", "bertscore", "flesch_kincaid", "structure_score")
-CLINICAL_METRICS = ("clinical_accuracy", "finding_precision", "finding_recall", "finding_f1",
-                    "hallucination_rate", "omission_rate", "uncertainty_calibration")
-QUALITY_WEIGHTS = {"clinical_accuracy": 0.3, "finding_f1": 0.2, "bertscore": 0.2,
-                   "hallucination_rate": 0.15, "omission_rate": 0.15}
-ALL_METRICS = ("report_quality_score", "bleu", "rouge_l", "meteor", "bertscore", *CLINICAL_METRICS,
-               "harmful_content", "flesch_kincaid", "structure_score")
+CLINICAL_METRICS = (
+    "clinical_accuracy",
+    "finding_precision",
+    "finding_recall",
+    "finding_f1",
+    "hallucination_rate",
+    "omission_rate",
+    "uncertainty_calibration",
+)
+QUALITY_WEIGHTS = {
+    "clinical_accuracy": 0.3,
+    "finding_f1": 0.2,
+    "bertscore": 0.2,
+    "hallucination_rate": 0.15,
+    "omission_rate": 0.15,
+}
+ALL_METRICS = (
+    "report_quality_score",
+    "bleu",
+    "rouge_l",
+    "meteor",
+    "bertscore",
+    *CLINICAL_METRICS,
+    "harmful_content",
+    "flesch_kincaid",
+    "structure_score",
+)
 
 
 @dataclass
@@ -41,8 +62,13 @@ class ReportData:
         return ReportData({k: v[mask] for k, v in self.columns.items()}, self.reasons)
 
 
-def compute_report_columns(generated: list[str], references: list[str], *, include: tuple[str, ...] = ALL_METRICS,
-                           timings: dict[str, float] | None = None) -> ReportData:
+def compute_report_columns(
+    generated: list[str],
+    references: list[str],
+    *,
+    include: tuple[str, ...] = ALL_METRICS,
+    timings: dict[str, float] | None = None,
+) -> ReportData:
     """Run each library once over the report pairs; ``timings`` gets seconds per column."""
     steps: dict[str, Callable[[], tuple[np.ndarray | None, str | None]]] = {
         "bleu_stats": lambda: (text.bleu_stats(generated, references), None),
@@ -154,9 +180,13 @@ def quality_score(clinical: dict[str, np.ndarray], bertscore: np.ndarray) -> np.
     hall = np.where(clinical["n_generated_positive"] > 0, clinical["hallucination_rate"], 0.0)
     omit = np.where(clinical["n_critical"] > 0, clinical["omission_rate"], 0.0)
     w = QUALITY_WEIGHTS
-    return (w["clinical_accuracy"] * clinical["clinical_accuracy"] + w["finding_f1"] * clinical["finding_f1"]
-            + w["bertscore"] * bertscore + w["hallucination_rate"] * (1 - hall)
-            + w["omission_rate"] * (1 - omit))
+    return (
+        w["clinical_accuracy"] * clinical["clinical_accuracy"]
+        + w["finding_f1"] * clinical["finding_f1"]
+        + w["bertscore"] * bertscore
+        + w["hallucination_rate"] * (1 - hall)
+        + w["omission_rate"] * (1 - omit)
+    )
 
 
 @dataclass(frozen=True)
@@ -165,7 +195,10 @@ class QualityMetric:
 
     def point(self, d: ReportData) -> tuple[float, str | None]:
         if "bertscore" not in d.columns:
-            return np.nan, f"report_quality_score needs bertscore: {d.reasons.get('bertscore', 'not computed')}"
+            return (
+                np.nan,
+                f"report_quality_score needs bertscore: {d.reasons.get('bertscore', 'not computed')}",
+            )
         if d.n == 0:
             return np.nan, "no reports"
         c = findings.clinical_from_sums(d.columns["clinical"].sum(axis=0))

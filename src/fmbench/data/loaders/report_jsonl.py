@@ -61,7 +61,9 @@ def read_jsonl_lines(path: Path) -> list[tuple[int, Any]]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(f"{path}:{line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8") from None
+        raise DataError(
+            f"{path}:{line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        ) from None
     out = []
     for i, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -69,7 +71,9 @@ def read_jsonl_lines(path: Path) -> list[tuple[int, Any]]:
         try:
             out.append((i, json.loads(line)))
         except json.JSONDecodeError as exc:
-            raise DataError(f"{path}:{i}: not valid JSON ({exc.msg} at column {exc.colno}); one object per line") from None
+            raise DataError(
+                f"{path}:{i}: not valid JSON ({exc.msg} at column {exc.colno}); one object per line"
+            ) from None
     if not out:
         raise DataError(f"{path}: no records; expected one JSON object per line")
     return out
@@ -118,8 +122,11 @@ def load(folder: Path, card: DatasetCard, digest: str) -> Dataset:
         seen[s.study_id] = 1
     rows = [{c: getattr(s, c) for c in META_COLUMNS} for s in studies]
     meta = pd.DataFrame(rows, columns=list(META_COLUMNS))
-    extras = {"inputs": [model_input(s) for s in studies], "references": [s.reference for s in studies],
-              "labels": [dict(s.labels) for s in studies]}
+    extras = {
+        "inputs": [model_input(s) for s in studies],
+        "references": [s.reference for s in studies],
+        "labels": [dict(s.labels) for s in studies],
+    }
     return Dataset(card=card, digest=digest, meta=meta, extras=extras)
 
 
@@ -142,17 +149,22 @@ def read_predictions(path: Path) -> tuple[list[str], list[str], list[str]]:
         try:
             p = PredictionLine.model_validate(obj)
         except ValidationError as exc:
-            raise DataError(f"{path}:{i}: {_validation_message(exc)}; each line needs study_id, reference, "
-                            f"generated") from None
+            raise DataError(
+                f"{path}:{i}: {_validation_message(exc)}; each line needs study_id, reference, generated"
+            ) from None
         sid = str(p.study_id).strip()
         if not sid:
             raise DataError(f"{path}:{i}: field 'study_id' is empty")
         for field, value in (("reference", p.reference), ("generated", p.generated)):
             if not value.strip():
-                raise DataError(f"{path}:{i}: field {field!r} is empty for study {sid!r}; every study needs a "
-                                f"non-empty report")
+                raise DataError(
+                    f"{path}:{i}: field {field!r} is empty for study {sid!r}; every study needs a "
+                    f"non-empty report"
+                )
         if sid in seen:
-            raise DataError(f"{path}:{i}: study_id {sid!r} already appears on line {seen[sid]}; ids must be unique")
+            raise DataError(
+                f"{path}:{i}: study_id {sid!r} already appears on line {seen[sid]}; ids must be unique"
+            )
         seen[sid] = i
         ids.append(sid)
         refs.append(p.reference)

@@ -20,11 +20,23 @@ import numpy as np
 
 from fmbench.models.factory import BASELINES
 
-CRITICAL_HINT = ("pneumothorax", "pulmonary_edema", "acute_infarct", "intracranial_hemorrhage", "mass_lesion",
-                 "midline_shift", "hydrocephalus", "appendicitis", "pneumoperitoneum", "bowel_obstruction")
-NORMAL_IMPRESSION = {"chest_xray": "No acute cardiopulmonary abnormality.",
-                     "brain_mri": "No acute intracranial abnormality.",
-                     "ct_abdomen": "No acute abdominal or pelvic abnormality."}
+CRITICAL_HINT = (
+    "pneumothorax",
+    "pulmonary_edema",
+    "acute_infarct",
+    "intracranial_hemorrhage",
+    "mass_lesion",
+    "midline_shift",
+    "hydrocephalus",
+    "appendicitis",
+    "pneumoperitoneum",
+    "bowel_obstruction",
+)
+NORMAL_IMPRESSION = {
+    "chest_xray": "No acute cardiopulmonary abnormality.",
+    "brain_mri": "No acute intracranial abnormality.",
+    "ct_abdomen": "No acute abdominal or pelvic abnormality.",
+}
 
 
 def input_text(inp: dict[str, Any]) -> str:
@@ -72,8 +84,11 @@ class RetrievalReport:
     def fit(self, inputs: list[dict], reports: list[str]) -> RetrievalReport:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        self.vectorizer_ = TfidfVectorizer(ngram_range=(1, self.ngram_max), token_pattern=r"[A-Za-z0-9_.]+",
-                                           sublinear_tf=True)
+        self.vectorizer_ = TfidfVectorizer(
+            ngram_range=(1, self.ngram_max),
+            token_pattern=r"[A-Za-z0-9_.]+",  # noqa: S106
+            sublinear_tf=True,
+        )
         self.train_ = self.vectorizer_.fit_transform([input_text(i) for i in inputs])
         self.types_ = np.array([str(i.get("report_type")) for i in inputs], dtype=object)
         self.reports_ = list(reports)
@@ -89,8 +104,12 @@ class RetrievalReport:
 
 
 def _phrase(f: dict[str, Any]) -> str:
-    words = [f.get("severity"), f.get("location_pre"), str(f.get("finding", "")).replace("_", " "),
-             f.get("location_post")]
+    words = [
+        f.get("severity"),
+        f.get("location_pre"),
+        str(f.get("finding", "")).replace("_", " "),
+        f.get("location_post"),
+    ]
     return " ".join(str(w) for w in words if w)
 
 
@@ -118,13 +137,22 @@ class TemplateReport:
         if absent:
             listed = absent[0] if len(absent) == 1 else ", ".join(absent[:-1]) + " or " + absent[-1]
             sentences.append(f"No {listed}.")
-        abnormal = sorted((f for f in findings if f.get("status") in ("present", "uncertain")),
-                          key=lambda f: (f.get("finding") not in CRITICAL_HINT, f.get("status") == "uncertain"))
-        impression = [(_cap(_phrase(f)) + ".") if f["status"] == "present" else f"Possible {_phrase(f)}."
-                      for f in abnormal]
+        abnormal = sorted(
+            (f for f in findings if f.get("status") in ("present", "uncertain")),
+            key=lambda f: (f.get("finding") not in CRITICAL_HINT, f.get("status") == "uncertain"),
+        )
+        impression = [
+            (_cap(_phrase(f)) + ".") if f["status"] == "present" else f"Possible {_phrase(f)}."
+            for f in abnormal
+        ]
         if not impression:
             impression = [NORMAL_IMPRESSION.get(str(inp.get("report_type")), "No acute abnormality.")]
-        return "FINDINGS: " + (" ".join(sentences) or "Unremarkable study.") + "\nIMPRESSION: " + " ".join(impression)
+        return (
+            "FINDINGS: "
+            + (" ".join(sentences) or "Unremarkable study.")
+            + "\nIMPRESSION: "
+            + " ".join(impression)
+        )
 
     def generate(self, inputs: list[dict]) -> list[str]:
         return [self.write(inp) for inp in inputs]
