@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -184,12 +185,8 @@ def test_geneformer_end_to_end_and_direct_forward(tmp_path):
     model = build_model(ModelConfig(model_id="gf", type="geneformer", **opts))
     from fmbench.models.adapters.geneformer import RankValueTokenizer
 
-    tok = RankValueTokenizer(
-        json.loads((tmp_path / "tokens.json").read_text())
-        and {"ENSG1": 2.0, "ENSG2": 0.5, "ENSG3": 1.0, "ENSG4": 4.0},
-        json.loads((tmp_path / "tokens.json").read_text()),
-        max_length=16,
-    )
+    tokens, medians = geneformer_files(tmp_path)  # the tokenizer itself is checked by hand above
+    tok = RankValueTokenizer(medians, tokens, max_length=16)
     tok.set_genes(GENES)
     seqs = tok(X[:6])
     width = max(map(len, seqs))
@@ -364,3 +361,9 @@ def test_missing_paths_and_bad_options_are_config_errors(tmp_path, tiny_bert):
                 token_dictionary_file=str(tmp_path / "t.json"),
             )
         )
+
+
+def test_without_the_fm_extra_the_error_says_install(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
+    with pytest.raises(ConfigError, match=r"install fmbench\[fm\]"):
+        build_model(ModelConfig(model_id="x", type="huggingface", path=str(tmp_path)))

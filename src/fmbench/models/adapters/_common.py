@@ -108,9 +108,10 @@ def load_pretrained(cls: Any, config: ModelConfig, folder: Path, opts: TorchOpti
     torch, tf = require_fm(config)
     tf.utils.logging.disable_progress_bar()
     try:
-        model = cls.from_pretrained(
-            str(folder), local_files_only=True, dtype=torch_dtype(torch, opts.dtype), **kw
-        )
+        # transformers >= 5 names the argument dtype; 4.x called it torch_dtype
+        dtype_kw = "dtype" if int(tf.__version__.split(".")[0]) >= 5 else "torch_dtype"
+        kw[dtype_kw] = torch_dtype(torch, opts.dtype)
+        model = cls.from_pretrained(str(folder), local_files_only=True, **kw)
     except (OSError, ValueError) as exc:
         raise ConfigError(
             f"model {config.model_id}: cannot load {folder}: {' '.join(str(exc).split())[:300]}"
