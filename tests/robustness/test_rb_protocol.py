@@ -126,3 +126,78 @@ def test_row_reader_preads_memmapped_rows_exactly(data: Path) -> None:
     reader.close()
     in_memory = RowReader(np.asarray(X, dtype=np.float64), rows)
     np.testing.assert_array_equal(in_memory.read(0, 8, out), X[rows])
+
+
+@pytest.mark.parametrize(
+    ("shape", "expected"),
+    [
+        ((60, 40), {"dropout", "noise", "permutation", "masking", "expression_noise"}),
+        ((60, 6, 6, 6), {"dropout", "noise", "intensity", "contrast"}),
+    ],
+)
+def test_features_and_volumes_run_their_default_probes(
+    tmp_path: Path, shape: tuple[int, ...], expected: set[str]
+) -> None:
+    from fmbench.catalog.registry import load_catalog
+
+    rng = np.random.default_rng(1)
+    y = np.arange(shape[0]) % 2
+    X = rng.standard_normal(shape) + 0.8 * y.reshape((-1,) + (1,) * (len(shape) - 1))
+    folder = tmp_path / "d"
+    folder.mkdir()
+    np.save(folder / "X.npy", X.astype(np.float32))
+    pd.DataFrame({"label": np.where(y == 1, "slowing", "typical")}).to_csv(folder / "meta.csv", index=False)
+    catalog = tmp_path / "cat" / "suites"
+    catalog.mkdir(parents=True)
+    suite = load_catalog().suite("SUITE-ROBUSTNESS-NEURO").model_dump(mode="json")
+    suite.update(id="SUITE-RB-ANY", params={})  # no probe list: every probe with a grid for this shape
+    (catalog / "SUITE-RB-ANY.yaml").write_text(yaml.safe_dump(suite))
+    rec = run_robustness(
+        _model(tmp_path),
+        tmp_path / "o",
+        suite_id="SUITE-RB-ANY",
+        data=folder,
+        catalog_dirs=[tmp_path / "cat"],
+    ).record
+    assert set(rec.details["probes"]) == expected
+    bench = load_catalog().benchmark("robustness_testing")
+    assert all(bench.metric(name) is not None for name in rec.metrics)
+    assert rec.rankable, rec.rankable_reason
+
+
+def test_suite_grid_overrides_benchmark_grid(tmp_path: Path, data: Path) -> None:
+    from fmbench.catalog.registry import load_catalog
+
+    catalog = tmp_path / "cat" / "suites"
+    catalog.mkdir(parents=True)
+    suite = load_catalog().suite("SUITE-ROBUSTNESS-NEURO").model_dump(mode="json")
+    suite.update(id="SUITE-RB-GRID", params={"probes": ["noise"], "probe_grids": {"noise": [20, 0]}})
+    (catalog / "SUITE-RB-GRID.yaml").write_text(yaml.safe_dump(suite))
+    rec = run_robustness(
+        _model(tmp_path), tmp_path / "o", suite_id="SUITE-RB-GRID", data=data, catalog_dirs=[tmp_path / "cat"]
+    ).record
+    assert rec.details["probes"]["noise"]["levels"] == [20.0, 0.0]
+    full = _run(tmp_path, data, "full", probes=["noise"])
+    # the same (seed, probe, level) gives the same draws whatever the rest of the grid
+    assert rec.details["probes"]["noise"]["similarity_mean"]["proba"] == [
+        full.details["probes"]["noise"]["similarity_mean"]["proba"][i] for i in (2, 5)
+    ]
+
+
+def test_bad_suite_params_are_named(tmp_path: Path, data: Path) -> None:
+    from fmbench.catalog.registry import load_catalog
+    from fmbench.errors import ConfigError
+
+    catalog = tmp_path / "cat" / "suites"
+    catalog.mkdir(parents=True)
+    suite = load_catalog().suite("SUITE-ROBUSTNESS-NEURO").model_dump(mode="json")
+    suite.update(id="SUITE-RB-BAD", params={"probe_grid": {"noise": [1]}})
+    (catalog / "SUITE-RB-BAD.yaml").write_text(yaml.safe_dump(suite))
+    with pytest.raises(ConfigError, match="params.probe_grid"):
+        run_robustness(
+            _model(tmp_path),
+            tmp_path / "o",
+            suite_id="SUITE-RB-BAD",
+            data=data,
+            catalog_dirs=[tmp_path / "cat"],
+        )
