@@ -80,7 +80,7 @@ def compute_report_columns(
         "clinical": lambda: (findings.clinical_count_matrix(generated, references), None),
     }
     wanted = set(include)
-    needed = {"bleu_stats" if "bleu" in wanted else None, "clinical"} | (wanted & set(MEAN_COLUMNS))
+    needed = {"clinical"} | (wanted & set(MEAN_COLUMNS)) | ({"bleu_stats"} if "bleu" in wanted else set())
     if "report_quality_score" in wanted:
         needed.add("bertscore")
     columns: dict[str, np.ndarray] = {}
