@@ -81,20 +81,35 @@ def main() -> None:
         total += s
         print(f"{label:42s} {s:9.2f} {1000 * s / args.n:9.2f}")
     print(f"{'total (per-report scoring)':42s} {total:9.2f} {1000 * total / args.n:9.2f}")
-    print(f"{'  + BERTScore model load (once/process)':42s} {bert_load:9.2f}" if scorer is not None else
-          f"BERTScore skipped: {reason}")
-    print(f"{'  + WordNet load (once/process)':42s} {wordnet_load:9.2f}" if wn is not None else
-          f"METEOR skipped: {wn_reason}")
+    print(
+        f"{'  + BERTScore model load (once/process)':42s} {bert_load:9.2f}"
+        if scorer is not None
+        else f"BERTScore skipped: {reason}"
+    )
+    print(
+        f"{'  + WordNet load (once/process)':42s} {wordnet_load:9.2f}"
+        if wn is not None
+        else f"METEOR skipped: {wn_reason}"
+    )
 
-    meta = pd.DataFrame([{k: s[k] for k in ("report_type", "complexity", "modality", "institution")}
-                         for s in test])
+    meta = pd.DataFrame(
+        [{k: s[k] for k in ("report_type", "complexity", "modality", "institution")} for s in test]
+    )
     strata = {c: meta[c].to_numpy(dtype=object) for c in meta.columns}
     t0 = time.perf_counter()
-    grouped = evaluate_grouped(data, args.n, report_metrics(ALL_METRICS), strata=strata,
-                               scheme=BootstrapScheme(n_boot=args.B, seed=42), min_group_size=10)
+    grouped = evaluate_grouped(
+        data,
+        args.n,
+        report_metrics(ALL_METRICS),
+        strata=strata,
+        scheme=BootstrapScheme(n_boot=args.B, seed=42),
+        min_group_size=10,
+    )
     boot = time.perf_counter() - t0
     n_groups = sum(len(g) for g in grouped.stratified.values())
-    print(f"\nbootstrap: {len(ALL_METRICS)} metrics x (overall + {n_groups} strata) x B={args.B}: {boot:.2f} s")
+    print(
+        f"\nbootstrap: {len(ALL_METRICS)} metrics x (overall + {n_groups} strata) x B={args.B}: {boot:.2f} s"
+    )
     print("\nvalues (95% CI):")
     for name, mv in grouped.metrics.items():
         if mv.value is None:
