@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Keep every test's output cache out of the user's home (runs cache model outputs by default).
+os.environ.setdefault("FMBENCH_CACHE", tempfile.mkdtemp(prefix="fmbench-test-cache-"))
 
 
 @pytest.fixture(scope="session")
