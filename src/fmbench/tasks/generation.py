@@ -28,6 +28,7 @@ from fmbench.errors import DataError, ModelError
 from fmbench.metrics.findings import ABSENT, PRESENT, label_report
 from fmbench.metrics.grouped import evaluate_grouped
 from fmbench.metrics.report_metrics import ReportData, compute_report_columns, report_metrics
+from fmbench.cache import cached_chunks
 from fmbench.tasks.base import (
     PROTOCOLS,
     Protocol,
@@ -40,6 +41,9 @@ from fmbench.tasks.base import (
     task_result_from_grouped,
 )
 from fmbench.tasks.splits import predefined_split
+
+
+GENERATE_CHUNK = 32  # reports per cached chunk: a killed run resumes at the first missing chunk
 
 
 def check_reports(out, *, n_rows: int, model_id: str, study_ids: list[str]) -> list[str]:  # noqa: ANN001
@@ -216,11 +220,18 @@ class GenerationProtocol(Protocol):
             t0 = time.perf_counter()
             call_model(ctx, model, "fit", [inputs[i] for i in train], [references[i] for i in train])
             timings["fit_s"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        out = call_model(ctx, model, "generate", [inputs[i] for i in test])
-        timings["inference_s"] = time.perf_counter() - t0
         ids = ds.meta["study_id"].astype(str).to_numpy()[test].tolist()
-        generated = check_reports(out, n_rows=len(test), model_id=ctx.model_id, study_ids=ids)
+
+        def generate_chunk(chunk_inputs: list, chunk_ids: list) -> list[str]:
+            out = call_model(ctx, model, "generate", list(chunk_inputs))
+            return check_reports(out, n_rows=len(chunk_inputs), model_id=ctx.model_id, study_ids=list(chunk_ids))
+
+        t0 = time.perf_counter()
+        chunks = cached_chunks(ctx, "generate", [inputs[i] for i in test], generate_chunk,
+                               chunk=GENERATE_CHUNK, extra=(ids,))
+        timings["inference_s"] = time.perf_counter() - t0
+        generated = check_reports([r for c in chunks for r in c], n_rows=len(test), model_id=ctx.model_id,
+                                  study_ids=ids)
         meta = ds.meta.iloc[test].reset_index(drop=True)
         return score_reports(
             ctx,

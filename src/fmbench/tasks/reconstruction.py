@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from fmbench.errors import ConfigError, DataError, ModelError
 from fmbench.metrics.grouped import evaluate_grouped
 from fmbench.models.checks import check_matrix
+from fmbench.cache import cached_chunks
 from fmbench.tasks.base import (
     PROTOCOLS,
     Protocol,
@@ -250,10 +251,15 @@ class ReconstructionProtocol(Protocol):
         mask = full_mask[test]
         X_test = X[test]
         X_masked = np.where(mask, 0.0, X_test)
+        def reconstruct_chunk(xm: np.ndarray, m: np.ndarray) -> np.ndarray:
+            out = call_model(ctx, model, "reconstruct", xm.copy(), m.copy())
+            return check_reconstruction(out, shape=xm.shape, model_id=ctx.model_id)
+
         t0 = time.perf_counter()
-        X_hat = call_model(ctx, model, "reconstruct", X_masked, mask.copy())
+        chunks = cached_chunks(ctx, "reconstruct", X_masked, reconstruct_chunk, chunk=RECONSTRUCT_CHUNK,
+                               extra=(mask,))
         infer_s = time.perf_counter() - t0
-        X_hat = check_reconstruction(X_hat, shape=X_test.shape, model_id=ctx.model_id)
+        X_hat = check_reconstruction(np.concatenate(chunks), shape=X_test.shape, model_id=ctx.model_id)
         return score_reconstruction(
             ctx,
             X_test,
@@ -264,6 +270,9 @@ class ReconstructionProtocol(Protocol):
             split_label=split_label,
             timings={"fit_s": fit_s, "inference_s": infer_s},
         )
+
+
+RECONSTRUCT_CHUNK = 16  # subjects per cached chunk: a killed run resumes at the first missing chunk
 
 
 def score_reconstruction(
