@@ -10,6 +10,7 @@ the same rows, so their replicate vectors can be compared *paired*.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -49,6 +50,20 @@ def scheme_digest(scheme: BootstrapScheme, *, dataset_digest: str, row_ids, clus
     return "sha256:" + h.hexdigest()
 
 
+def _rank_of(order: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Position of each row in ``order`` (cached for the last order seen by this thread)."""
+    cached = getattr(_rank_cache, "value", None)
+    if cached is not None and cached[0] is order and cached[1].dtype == dtype:
+        return cached[1]
+    rank = np.empty(len(order), dtype=dtype)
+    rank[order] = np.arange(len(order), dtype=dtype)
+    _rank_cache.value = (order, rank)
+    return rank
+
+
+_rank_cache = threading.local()
+
+
 def chunk_sizes(n_boot: int, chunk: int) -> list[int]:
     return [min(chunk, n_boot - c) for c in range(0, n_boot, chunk)]
 
@@ -66,9 +81,7 @@ def chunk_counts(n: int, chunk_index: int, size: int, *, seed: int,
     n_units = n if clusters is None else int(clusters.max()) + 1
     draws = rng.integers(0, n_units, size=(size, n_units), dtype=np.int32 if n_units < 2**31 // max(size, 1) else np.int64)
     if clusters is None and order is not None:
-        rank = np.empty(n, dtype=draws.dtype)
-        rank[order] = np.arange(n, dtype=draws.dtype)
-        draws = rank[draws]
+        np.take(_rank_of(order, draws.dtype), draws, out=draws)
     draws += (np.arange(size, dtype=draws.dtype) * n_units)[:, None]
     unit_counts = np.bincount(draws.ravel(), minlength=size * n_units).reshape(size, n_units)
     if clusters is not None:
