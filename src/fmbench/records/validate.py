@@ -27,12 +27,15 @@ def record_catalog_problems(record: EvalRecord, catalog: Catalog, *, require_dig
     if record.status == "completed" and record.metric_value(bench.primary_metric) is None and record.rankable:
         if bench.primary_metric not in record.metrics:
             problems.append(f"metrics: primary metric {bench.primary_metric!r} is missing")
+    bounds = _bounds(bench)
     for name, mv in record.metrics.items():
-        problems += _range_problems(bench, f"metrics.{name}", name, mv.value, mv.ci)
+        if name in bounds and _out_of_range(bounds[name], mv.value, mv.ci):
+            problems += _range_problems(bench, f"metrics.{name}", name, mv.value, mv.ci)
     for dim, groups in record.stratified.items():
         for group, result in groups.items():
             for name, mv in result.metrics.items():
-                problems += _range_problems(bench, f"stratified.{dim}.{group}.{name}", name, mv.value, mv.ci)
+                if name in bounds and _out_of_range(bounds[name], mv.value, mv.ci):
+                    problems += _range_problems(bench, f"stratified.{dim}.{group}.{name}", name, mv.value, mv.ci)
     # Metric values and CIs are checked by the schema; these fields take any float.
     nonfinite = [hit for key in ("resources", "details", "provenance")
                  for hit in nonfinite_fields(getattr(record, key), key)]
@@ -51,6 +54,26 @@ def record_catalog_problems(record: EvalRecord, catalog: Catalog, *, require_dig
     elif require_digest:
         problems.append("digest: missing")
     return problems
+
+
+_BOUNDS: dict[int, tuple[object, dict[str, tuple[float, float]]]] = {}
+
+
+def _bounds(bench) -> dict[str, tuple[float, float]]:  # noqa: ANN001
+    """name -> (min, max) with infinities for open ends; cached per benchmark spec (hot path)."""
+    cached = _BOUNDS.get(id(bench))
+    if cached is None or cached[0] is not bench:
+        table = {m.name: (-math.inf if m.min is None else m.min, math.inf if m.max is None else m.max)
+                 for m in bench.metrics}
+        cached = _BOUNDS[id(bench)] = (bench, table)
+    return cached[1]
+
+
+def _out_of_range(bound: tuple[float, float], value, ci) -> bool:  # noqa: ANN001
+    lo, hi = bound
+    if value is not None and not lo <= value <= hi:
+        return True
+    return ci is not None and not (lo <= ci[0] <= hi and lo <= ci[1] <= hi)
 
 
 def _range_problems(bench, where: str, name: str, value, ci) -> list[str]:  # noqa: ANN001
