@@ -9,6 +9,7 @@ registry name only.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -75,8 +76,12 @@ class BenchmarkSpec(Spec):
                 raise ValueError(f"metrics: {m.name}: direction 'target' needs a target band")
         return self
 
+    @cached_property
+    def _metrics_by_name(self) -> dict[str, MetricSpec]:
+        return {m.name: m for m in self.metrics}
+
     def metric(self, name: str) -> MetricSpec | None:
-        return next((m for m in self.metrics if m.name == name), None)
+        return self._metrics_by_name.get(name)
 
     @property
     def primary(self) -> MetricSpec:
