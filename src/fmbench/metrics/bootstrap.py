@@ -87,7 +87,7 @@ def chunk_counts(n: int, chunk_index: int, size: int, *, seed: int,
     if clusters is not None:
         cols = clusters if order is None else clusters[order]
         unit_counts = unit_counts[:, cols]
-    return unit_counts.astype(np.float64)
+    return unit_counts  # int64 draw counts; kernels cast where they compute
 
 
 def resample_counts(n: int, *, n_boot: int, seed: int, clusters: np.ndarray | None = None,
