@@ -51,6 +51,9 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from fmbench.allocator import tune_allocator
+
+    tune_allocator()
     _register_all()
     try:
         result = app(args=argv, prog_name="fmbench", standalone_mode=False)

@@ -8,7 +8,6 @@ that replicate's resampled rows.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -45,55 +44,59 @@ class ClassificationData:
         return ClassificationData(self.y[rows], self.proba[rows], self.positive)
 
     def bootstrap_order(self) -> np.ndarray | None:
-        """Binary tasks: rows by increasing positive-class score, so AUROC needs no sort per replicate."""
+        """Binary tasks: negatives then positives, each by increasing positive-class score, the
+        column layout in which the AUROC kernel needs no sort or gather per replicate."""
         if not self.binary:
             return None
-        return np.argsort(self.proba[:, self.positive], kind="mergesort")
+        return _class_then_score_order(self.y == self.positive, self.proba[:, self.positive])
 
 
 # --------------------------------------------------------------------------- AUROC
-_workspace = threading.local()
+def _class_then_score_order(y_pos: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Negatives by increasing score, then positives by increasing score."""
+    return np.lexsort((score, y_pos))
 
 
-def _buffers(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Two reusable float64 scratch arrays per thread: fresh 4 MB arrays for every chunk cost
-    more in page faults than the arithmetic itself."""
-    cached = getattr(_workspace, "bufs", None)
-    if cached is None or cached[0].shape != shape:
-        cached = (np.empty(shape), np.empty(shape))
-        _workspace.bufs = cached
-    return cached
+def _auc_layout(y_pos: np.ndarray, score: np.ndarray) -> tuple:
+    """(column order or None if already laid out, number of negatives, lo, hi or None)."""
+    n_neg = int(len(y_pos) - y_pos.sum())
+    laid_out = not y_pos[:n_neg].any() and bool(np.all(score[1:n_neg] >= score[: max(n_neg - 1, 0)])) and bool(
+        np.all(score[n_neg + 1:] >= score[n_neg:-1]))
+    order = None if laid_out else _class_then_score_order(y_pos, score)
+    if order is not None:
+        score = score[order]
+    neg_scores, pos_scores = score[:n_neg], score[n_neg:]
+    lo = np.searchsorted(neg_scores, pos_scores, side="left")
+    hi = np.searchsorted(neg_scores, pos_scores, side="right")
+    return order, n_neg, lo, None if np.array_equal(lo, hi) else hi
 
 
-def _binary_auc_batch(y_pos: np.ndarray, score: np.ndarray, W: np.ndarray) -> np.ndarray:
+def _binary_auc_batch(y_pos: np.ndarray, score: np.ndarray, W: np.ndarray, cache: dict | None = None) -> np.ndarray:
     """Weighted Mann-Whitney AUROC for each row of W (ties count one half).
 
-    AUROC = sum over positives of weight x (negative weight strictly below + half the negative
-    weight tied), divided by (total positive x total negative weight). Columns are visited in
-    score order; when the caller already laid W out in that order no gather is needed.
+    With columns laid out as [negatives by score | positives by score], let P be the running
+    sum of negative weight (P[k] = weight of the first k negatives). For a positive with score
+    s, the negative weight strictly below s is P[lo] and below-or-tied is P[hi], with lo/hi
+    from a binary search of s among the negative scores; ties count one half, so its
+    contribution is w * (P[lo] + P[hi]) / 2. One cumulative sum over the negatives and one
+    gather per replicate: no per-replicate sort, and ties need no special pass.
     """
-    if len(score) > 1 and not np.all(score[1:] >= score[:-1]):
-        order = np.argsort(score, kind="mergesort")
-        score, y_pos, W = score[order], y_pos[order], W[:, order]
-    pos = y_pos.astype(np.float64)
-    neg = 1.0 - pos
-    if len(score) == 0:
-        return np.full(len(W), np.nan)
-    new_value = np.r_[True, score[1:] != score[:-1]]
-    cum_neg, wpos = _buffers(W.shape)
-    np.multiply(W, neg, out=cum_neg)
-    np.multiply(W, pos, out=wpos)
-    if new_value.all():  # no ties: a positive's own column holds no negative weight
-        np.cumsum(cum_neg, axis=1, out=cum_neg)
-        num = np.einsum("bi,bi->b", wpos, cum_neg)
-        total_neg = cum_neg[:, -1].copy()
-    else:  # ties: aggregate weights per distinct score
-        starts = np.flatnonzero(new_value)
-        gpos = np.add.reduceat(wpos, starts, axis=1)
-        gneg = np.add.reduceat(cum_neg, starts, axis=1)
-        num = np.einsum("bi,bi->b", gpos, np.cumsum(gneg, axis=1) - 0.5 * gneg)
-        total_neg = gneg.sum(axis=1)
-    total_pos = np.einsum("bi->b", wpos)
+    cache = {} if cache is None else cache
+    if "auc_layout" not in cache:
+        cache["auc_layout"] = _auc_layout(np.asarray(y_pos, dtype=bool), score)
+    order, n_neg, lo, hi = cache["auc_layout"]
+    if order is not None:
+        W = W[:, order]
+    P = np.zeros((len(W), n_neg + 1))
+    np.cumsum(W[:, :n_neg], axis=1, out=P[:, 1:])
+    below = np.take(P, lo, axis=1)
+    if hi is not None:  # some positive ties a negative
+        below += np.take(P, hi, axis=1)
+        below *= 0.5
+    W_pos = W[:, n_neg:]
+    num = np.einsum("bj,bj->b", W_pos, below)
+    total_pos = W_pos.sum(axis=1).astype(np.float64)
+    total_neg = P[:, -1]
     with np.errstate(invalid="ignore", divide="ignore"):
         auc = num / (total_pos * total_neg)
     auc[(total_pos == 0) | (total_neg == 0)] = np.nan
@@ -113,8 +116,9 @@ def auroc_point(d: ClassificationData) -> tuple[float, str | None]:
 
 def auroc_batch(d: ClassificationData, W: np.ndarray) -> np.ndarray:
     if d.binary:
-        return _binary_auc_batch(d.y == d.positive, d.proba[:, d.positive], W)
-    per_class = [_binary_auc_batch(d.y == k, d.proba[:, k], W) for k in range(d.n_classes)]
+        return _binary_auc_batch(d.y == d.positive, d.proba[:, d.positive], W, d.cache.setdefault("auc", {}))
+    per_class = [_binary_auc_batch(d.y == k, d.proba[:, k], W, d.cache.setdefault(("auc", k), {}))
+                 for k in range(d.n_classes)]
     return np.mean(per_class, axis=0)  # NaN when any class is absent, as scikit-learn refuses
 
 
