@@ -19,7 +19,7 @@ from fmbench.leaderboard.build import slug
 from fmbench.leaderboard.htmlparts import TIE_WORDS, breakdown_sections, metrics_table, ranking_table
 from fmbench.leaderboard.jsonout import leaderboard_csv, render_json
 from fmbench.leaderboard.model import BenchmarkBoard, Leaderboard
-from fmbench.leaderboard.svg import forest_plot, line_chart
+from fmbench.svgplot import forest_plot, line_chart
 from fmbench.leaderboard.text import ci_text, direction_sentence, domain_icon, num, rank_text, value_text
 
 MAX_CURVE_MODELS = 10

@@ -10,7 +10,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from fmbench.leaderboard.model import BenchmarkBoard, Breakdown, Cell, Row
-from fmbench.leaderboard.svg import bar_chart
+from fmbench.svgplot import bar_chart
 from fmbench.leaderboard.text import ci_text, direction_sentence, num, rank_text, value_text
 
 TIE_WORDS = {

@@ -1,4 +1,5 @@
-"""report.html: a self-contained page with a forest plot of per-subgroup metrics and CIs."""
+"""report.html: a self-contained page with a forest plot of per-subgroup metrics and CIs
+and, for robustness runs, stability and performance curves (SVG drawn by fmbench.svgplot)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import jinja2
 
 from fmbench.catalog.schema import BenchmarkSpec, human_label
 from fmbench.records.schema import EvalRecord, format_time
-from fmbench.reports.plots import ForestRow, curves_svg, forest_plot_svg
+from fmbench.svgplot import forest_plot, line_chart
 from fmbench.reports.tables import metric_rows, stratum_tables, subgroup_rows
 
 
@@ -21,26 +22,28 @@ def _env() -> jinja2.Environment:
     )
 
 
-def forest_rows(record: EvalRecord, metric: str) -> list[ForestRow]:
+def forest_rows(record: EvalRecord, metric: str) -> list[tuple[str, float, tuple[float, float] | None]]:
+    """(label, value, CI) for the overall estimate and every reported subgroup."""
     rows = []
     overall = record.metrics.get(metric)
     if overall is not None and overall.value is not None:
-        rows.append(ForestRow("Overall", overall.value, *(overall.ci or (None, None))))
+        rows.append(("Overall", overall.value, overall.ci))
     for dim, groups in record.stratified.items():
         for g, res in groups.items():
             mv = res.metrics.get(metric)
             if mv is not None and mv.value is not None:
-                rows.append(ForestRow(f"{human_label(dim)}: {g} (N={res.N})", mv.value, *(mv.ci or (None, None))))
+                rows.append((f"{human_label(dim)}: {g} (N={res.N})", mv.value, mv.ci))
     return rows
 
 
 def render_report_html(record: EvalRecord, bench: BenchmarkSpec) -> str:
     rows = forest_rows(record, bench.primary_metric)
-    chance = 0.5 if bench.primary_metric == "AUROC" else None
-    forest = forest_plot_svg(rows, xlabel=bench.primary_metric, reference=chance) if len(rows) > 1 else None
+    forest = (forest_plot(rows, metric=bench.primary_metric, direction=bench.primary.direction)
+              if len(rows) > 1 else None)
     curves = [
         {"title": c.get("title", ""),
-         "svg": curves_svg(c["series"], xlabel=c.get("x_label", ""), ylabel=c.get("y_label", ""))}
+         "svg": line_chart([(s.get("label", ""), s["x"], s["y"]) for s in c["series"]],
+                           xlabel=c.get("x_label", ""), ylabel=c.get("y_label", ""))}
         for c in record.details.get("curves", [])
     ]
     return _env().get_template("report.html.j2").render(
