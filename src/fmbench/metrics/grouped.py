@@ -131,12 +131,15 @@ def _replicate_chunks(data: Any, n: int, metrics: Sequence[BatchMetric], groups:
 
     jobs = list(enumerate(chunk_sizes(scheme.n_boot, chunk_for(n))))
     workers = min(2, os.cpu_count() or 1, len(jobs))
-    if workers <= 1:
-        return [one(j) for j in jobs]
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(one, jobs))
+    # BLAS on one thread in both paths: a multi-threaded matrix-vector product sums in another
+    # order, so the replicates (and CIs) would depend on the machine's CPU count.
+    with threadpool_limits(limits=1, user_api="blas"):
+        if workers <= 1:
+            return [one(j) for j in jobs]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(one, jobs))
 
 
 def summarize_subgroups(stratified: Mapping[str, Mapping[str, GroupResult]], metric: str,
