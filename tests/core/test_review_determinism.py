@@ -6,9 +6,9 @@ import os
 
 import numpy as np
 
+import fmbench.metrics.grouped as grouped
 from fmbench.metrics.bootstrap import BootstrapScheme
 from fmbench.metrics.classification import CLASSIFICATION_METRICS, ClassificationData
-import fmbench.metrics.grouped as grouped
 
 
 def _run(monkeypatch, cpus: int, d: ClassificationData, n: int):
