@@ -35,6 +35,8 @@ def make_eval_id(suite_id: str, model_id: str, created: str, salt: str) -> str:
 
 def prepare_context(catalog: Catalog, suite_id: str, config: ModelConfig, *, data_dir: str | Path | None,
                     seed: int | None, options: dict[str, Any] | None = None, dataset=None) -> RunContext:  # noqa: ANN001
+    if seed is not None and not 0 <= seed < 2**32:
+        raise ConfigError(f"--seed {seed}: must be an integer from 0 to {2**32 - 1}")
     suite = catalog.suite(suite_id)
     benchmark = catalog.benchmark(suite.benchmark_id)
     if dataset is None:
@@ -88,6 +90,11 @@ def protocol_name(ctx: RunContext) -> str:
 
 def evaluate_context(ctx: RunContext) -> tuple[TaskResult, float]:
     protocol = PROTOCOLS.get(protocol_name(ctx))()
+    if ctx.options.get("predictions") is not None and protocol.name != "generation":
+        raise ConfigError(
+            f"--predictions: suite {ctx.suite.id} uses the {protocol.name} protocol, which does not score "
+            f"predictions made elsewhere (only report-generation suites do); drop --predictions"
+        )
     problems = protocol.check_compatible(ctx)
     if problems:
         raise ConfigError(f"suite {ctx.suite.id} cannot run model {ctx.model_id!r}: {'; '.join(problems)}")

@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> None:
         result = app(args=argv, prog_name="fmbench", standalone_mode=False)
     except FmbenchError as exc:
         fail(str(exc), exc.exit_code)
+    except OSError as exc:  # a path the user gave cannot be read or written (permissions, a file as folder, …)
+        where = ": ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+        fail(f"{where}: {exc.strerror or exc}" if where else f"{type(exc).__name__}: {exc}", 2)
     except click_exceptions.UsageError as exc:
         if isinstance(exc, getattr(click_exceptions, "NoArgsIsHelpError", ())) and exc.ctx is not None:
             print(exc.ctx.get_help(), file=sys.stderr)

@@ -15,4 +15,9 @@ def default_data_dir() -> Path:
 
 
 def resolve_data_dir(data_dir: str | Path | None) -> Path:
-    return Path(data_dir) if data_dir is not None else default_data_dir()
+    path = Path(data_dir) if data_dir is not None else default_data_dir()
+    if path.exists() and not path.is_dir():
+        from fmbench.errors import ConfigError
+
+        raise ConfigError(f"--data-dir {path}: exists and is not a directory; pass a folder (or set FMBENCH_DATA)")
+    return path

@@ -49,6 +49,8 @@ def record_to_yaml(record: EvalRecord) -> str:
 def write_text_atomic(path: str | Path, text: str | bytes) -> None:
     """Write to a temporary file in the same folder, then rename over the target."""
     path = Path(path)
+    if path.is_dir():
+        raise RecordError(f"{path}: is a directory; pass a file path to write")
     path.parent.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8") if isinstance(text, str) else text
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -73,8 +75,11 @@ def write_outputs(out_dir: str | Path, files: dict[str, str | bytes]) -> list[Pa
     if out_dir.exists() and not out_dir.is_dir():
         raise RecordError(f"--out {out_dir}: exists and is not a directory")
     if not out_dir.exists():
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+        try:
+            out_dir.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+        except OSError as exc:
+            raise RecordError(f"--out {out_dir}: cannot create the folder ({exc.strerror or exc})") from None
         try:
             for name, content in files.items():
                 write_text_atomic(staging / name, content)
