@@ -48,7 +48,8 @@ def test_predictions_refused_by_a_protocol_that_does_not_read_them(cli, tmp_path
     preds = tmp_path / "p.jsonl"
     preds.write_text('{"study_id": "x", "generated": "y"}\n')
     out = tmp_path / "o"
-    proc = cli("run", "--suite", "SUITE-TOY-CLASS", "--model", "majority", "--out", out, "--predictions", preds)
+    proc = cli("run", "--suite", "SUITE-TOY-CLASS", "--model", "majority", "--out", out,
+               "--predictions", preds)
     _one_line_exit_2(proc, "--predictions")
     assert not out.exists()
 

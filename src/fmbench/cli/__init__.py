@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
         result = app(args=argv, prog_name="fmbench", standalone_mode=False)
     except FmbenchError as exc:
         fail(str(exc), exc.exit_code)
-    except OSError as exc:  # a path the user gave cannot be read or written (permissions, a file as folder, …)
+    except OSError as exc:  # a path the user gave cannot be read or written (permissions, file as folder)
         where = ": ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
         fail(f"{where}: {exc.strerror or exc}" if where else f"{type(exc).__name__}: {exc}", 2)
     except click_exceptions.UsageError as exc:

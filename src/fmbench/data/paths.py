@@ -19,5 +19,6 @@ def resolve_data_dir(data_dir: str | Path | None) -> Path:
     if path.exists() and not path.is_dir():
         from fmbench.errors import ConfigError
 
-        raise ConfigError(f"--data-dir {path}: exists and is not a directory; pass a folder (or set FMBENCH_DATA)")
+        raise ConfigError(f"--data-dir {path}: exists and is not a directory; pass a folder "
+                          "(or set FMBENCH_DATA)")
     return path
