@@ -28,8 +28,13 @@ def holdout_split(y: np.ndarray, meta: pd.DataFrame, spec: SplitSpec, seed: int)
     group_label = frame.groupby("g", sort=True)["y"].agg(lambda s: s.value_counts().index[0])
     counts = group_label.value_counts()
     stratify = group_label.to_numpy() if counts.min() >= 2 else None
-    train_g, test_g = train_test_split(group_label.index.to_numpy(), test_size=spec.test_fraction,
-                                       random_state=seed, stratify=stratify)
+    try:
+        train_g, test_g = train_test_split(group_label.index.to_numpy(), test_size=spec.test_fraction,
+                                           random_state=seed, stratify=stratify)
+    except ValueError as exc:
+        unit = f"groups of {spec.group_column!r}" if spec.group_column else "samples"
+        raise DataError(f"holdout split of {len(group_label)} {unit} with test_fraction={spec.test_fraction} "
+                        f"is impossible: {exc}") from None
     test_set = set(test_g)
     is_test = np.array([g in test_set for g in groups])
     return np.flatnonzero(~is_test), np.flatnonzero(is_test)
@@ -42,6 +47,11 @@ def kfold_splits(y: np.ndarray, meta: pd.DataFrame, spec: SplitSpec, seed: int) 
     smallest = np.bincount(y).min()
     if smallest < spec.n_folds:
         raise DataError(f"the smallest class has {smallest} samples, fewer than n_folds={spec.n_folds}")
+    n_groups = len(np.unique(groups))
+    if n_groups < spec.n_folds:
+        unit = f"groups of {spec.group_column!r}" if spec.group_column else "samples"
+        raise DataError(f"{spec.n_folds}-fold CV needs at least {spec.n_folds} {unit}, "
+                        f"the data have {n_groups}")
     cv = StratifiedGroupKFold(n_splits=spec.n_folds, shuffle=True, random_state=seed)
     yield from cv.split(np.zeros(len(y)), y, groups)
 
