@@ -83,3 +83,13 @@ def test_same_seed_gives_identical_records(cli, tmp_path):  # noqa: ANN001
     for volatile in ("eval_id", "created_at", "resources", "digest"):
         a.pop(volatile), b.pop(volatile)
     assert a == b
+
+
+def test_linear_probe_runs_on_a_builtin_baseline(cli, tmp_path):  # noqa: ANN001
+    """A never-fitted baseline embeds its raw features; the probe does the learning."""
+    proc = cli("run", "--suite", "SUITE-TOY-CLASS", "--model", "logistic", "--protocol", "linear_probe",
+               "--out", tmp_path / "probe")
+    assert proc.returncode == 0, proc.stderr
+    rec = read_record(tmp_path / "probe" / "eval.yaml")
+    assert rec.provenance["protocol"] == "linear_probe"
+    assert rec.metrics["AUROC"].ci[0] > 0.5

@@ -64,7 +64,7 @@ def setup(tmp_path: Path, *, delay: float, n: int = 60) -> tuple[Path, Path, Pat
 
 
 def embed_entries(cache: Path) -> list[Path]:
-    return sorted(cache.glob("*/*/embeddings/embed/*.npy"))
+    return sorted((cache / "outputs").glob("*/*/embeddings/embed/*.npy"))
 
 
 @pytest.mark.slow
@@ -146,7 +146,7 @@ def test_classification_predictions_cached_per_fold_and_cache_cli(tmp_path, caps
     cache = tmp_path / "fm-cache"
     out1, out2, out3 = (str(tmp_path / n) for n in ("one", "two", "three"))
     run_cli(["run", "--suite", "SUITE-TOY-CLASS-CV", "--model", "logistic", "--out", out1])
-    entries = sorted(cache.glob("logistic.*/DS-TOY-FMRI-CLASS.*/classification/fit_predict_proba/*.npy"))
+    entries = sorted((cache / "outputs").glob("logistic.*/DS-TOY-FMRI-CLASS.*/classification/fit_predict_proba/*.npy"))
     assert len(entries) == 5  # one per fold
     run_cli(["run", "--suite", "SUITE-TOY-CLASS-CV", "--model", "logistic", "--out", out2])
     assert comparable(read_eval(Path(out1) / "eval.yaml")) == comparable(read_eval(Path(out2) / "eval.yaml"))
@@ -158,10 +158,10 @@ def test_classification_predictions_cached_per_fold_and_cache_cli(tmp_path, caps
     assert [(r["protocol"], r["method"], r["entries"]) for r in rows] == [
         ("classification", "fit_predict_proba", 5)
     ]
-    (cache / "keep.txt").write_text("not a cache entry")
+    (cache / "outputs" / "keep.txt").write_text("not a cache entry")
     run_cli(["cache", "clear", "--model", "other-model"])
     assert len(list(cache.rglob("*.npy"))) == 5
     run_cli(["cache", "clear"])
-    assert list(cache.rglob("*.npy")) == [] and (cache / "keep.txt").exists()
+    assert list(cache.rglob("*.npy")) == [] and (cache / "outputs" / "keep.txt").exists()
     run_cli(["run", "--suite", "SUITE-TOY-CLASS-CV", "--model", "logistic", "--out", out3, "--no-cache"])
     assert list(cache.rglob("*.npy")) == []

@@ -1,7 +1,7 @@
 """On-disk cache of model outputs (predictions, embeddings, generated texts).
 
 Layout: ``<root>/<model_id>.<config12>/<dataset_id>.<data12>/<protocol>/<method>/<key>.{npy,json}``
-where ``root`` is ``$FMBENCH_CACHE`` or ``~/.cache/fmbench/outputs`` (the data directory's
+where ``root`` is ``$FMBENCH_CACHE/outputs`` or ``~/.cache/fmbench/outputs`` (the data directory's
 sibling). Every entry's key is the sha256 of the model config digest, a fingerprint of the
 files the model loads (weights, scripts, module sources: size + mtime for large trees, content
 for Python sources), the dataset digest, the protocol, the suite's params, the method and the

@@ -22,12 +22,16 @@ _MAX_FINGERPRINT_FILES = 20_000
 
 
 def cache_root(root: str | Path | None = None) -> Path:
-    """``root``, else ``$FMBENCH_CACHE``, else ``~/.cache/fmbench/outputs`` (next to the data dir)."""
+    """``root``, else ``$FMBENCH_CACHE/outputs``, else ``~/.cache/fmbench/outputs``.
+
+    ``FMBENCH_CACHE`` is the root of all of fmbench's caches (model outputs here, parsed records
+    under ``leaderboard/``, the WordNet copy under ``nltk_data/``), as ``~/.cache/fmbench`` is.
+    """
     if root is not None:
         return Path(root).expanduser()
     env = os.environ.get("FMBENCH_CACHE")
     if env:
-        return Path(env).expanduser()
+        return Path(env).expanduser() / "outputs"
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(cache) / "fmbench" / "outputs"
 

@@ -12,7 +12,7 @@ from fmbench.cli.options import JsonOption
 CacheDirOption = Annotated[
     Path | None,
     typer.Option(
-        "--cache-dir", envvar="FMBENCH_CACHE", help="Cache folder (default ~/.cache/fmbench/outputs)."
+        "--cache-dir", help="Model-output cache folder (default $FMBENCH_CACHE/outputs or ~/.cache/fmbench/outputs)."
     ),
 ]
 

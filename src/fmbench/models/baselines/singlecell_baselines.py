@@ -41,6 +41,11 @@ class _PCAPipeline:
         return self.pipeline.predict_proba(_flat(X))
 
     def embed(self, X) -> np.ndarray:  # noqa: ANN001
+        """The features the classifier sees: the fitted transform after ``fit``; before it (a
+        frozen-embedding probe never fits the model) the flattened input itself, since the
+        unfitted scaler/PCA has nothing to apply."""
+        if not hasattr(self, "classes_") and not hasattr(self.pipeline[-1], "classes_"):
+            return _flat(X)
         return self.pipeline[:-1].transform(_flat(X))
 
 
