@@ -127,6 +127,7 @@ def score_reports(
         clusters=clusters,
         min_group_size=ctx.suite.min_group_size,
         directions=ctx.directions(),
+        targets=ctx.targets(),
     )
     row_ids = meta["study_id"].astype(str).to_numpy() if "study_id" in meta else np.arange(len(generated))
     return task_result_from_grouped(
@@ -193,8 +194,17 @@ class GenerationProtocol(Protocol):
     def evaluate(self, ctx: RunContext) -> TaskResult:
         path = ctx.options.get("predictions")
         if path is not None:
+            suite_meta = ctx.dataset.meta
             refs, gens, meta, label = predictions_context(ctx, Path(path))
-            own = ctx.dataset.id == "predictions"
+            reason = None
+            if ctx.dataset.id == "predictions":
+                reason = "scored on the user's own references, not the suite's test set"
+            else:
+                is_test = suite_meta["split"].astype(str) == "test" if "split" in suite_meta else None
+                n_test = int(is_test.sum()) if is_test is not None else len(suite_meta)
+                if len(meta) < n_test:  # an easy subset must not rank beside full test-set runs
+                    reason = (f"predictions cover {len(meta)} of the suite's {n_test} test studies; "
+                              "only complete test sets are ranked")
             return score_reports(
                 ctx,
                 gens,
@@ -202,10 +212,8 @@ class GenerationProtocol(Protocol):
                 meta,
                 split_label=label,
                 timings={},
-                rankable=not own,
-                rankable_reason="scored on the user's own references, not the suite's test set"
-                if own
-                else None,
+                rankable=reason is None,
+                rankable_reason=reason,
             )
         ds = ctx.dataset
         inputs, references = ds.extras["inputs"], ds.extras["references"]
