@@ -57,6 +57,12 @@ class RobustnessParams(BaseModel):
     )
 
 
+def _suite_probe_set(ctx: RunContext, params: RobustnessParams) -> list[str]:
+    """The probes a run without --probes would use: what ranked records are comparable over."""
+    grids = {**ctx.benchmark.probe_grids, **params.probe_grids}
+    return list(params.probes or [p for p in PROBES[ctx.dataset.X.ndim] if p in grids])
+
+
 def robustness_settings(ctx: RunContext) -> tuple[RobustnessParams, list[tuple[Any, list[float]]], ProbeEnv]:
     try:
         params = RobustnessParams.model_validate(ctx.suite.params)
@@ -234,6 +240,13 @@ class RobustnessProtocol(Protocol):
         for m in PERF_METRICS:
             metrics[f"clean_{m}"] = grouped.metrics[m]
         rankable, why = _rankability(stream.clean, grouped.metrics["AUROC"])
+        full_set = _suite_probe_set(ctx, params)
+        ran = [probe.name for probe, _ in probes]
+        if rankable and set(ran) != set(full_set):  # robustness_score averages the probes that ran
+            rankable, why = False, (
+                f"ran probes {', '.join(ran)} only; robustness_score is ranked only over the suite's full "
+                f"probe set ({', '.join(full_set)})"
+            )
         details = report_details(curves, clean)
         details.update(
             {
