@@ -1,9 +1,14 @@
-"""`fmbench validate`: check catalog files and eval records, collecting every problem."""
+"""`fmbench validate`: check catalog files and eval records, collecting every problem.
+
+Catalog files given together are validated together: a suite may refer to a dataset card
+in the same folder, and a record to a suite among the files, as with ``--catalog``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from fmbench.catalog.registry import iter_yaml_files, kind_from_path, load_catalog, parse_spec
 from fmbench.errors import FmbenchError
@@ -16,25 +21,35 @@ def _looks_like_record(data: object) -> bool:
     return isinstance(data, dict) and ("eval_id" in data or "schema_version" in data)
 
 
+def _problems_of(exc: FmbenchError) -> list[str]:
+    return [p.strip() for p in str(exc).split("; ")]
+
+
 def validate_paths(paths: Iterable[Path], *, extra_catalog: Iterable[Path] = ()) -> tuple[int, list[str]]:
     """Return (files checked, problems as `file: field: message`)."""
     catalog = load_catalog(extra_catalog)
     problems: list[str] = []
     files = iter_yaml_files(list(paths))
-    for f in files:
+    records: list[tuple[str, Any]] = []
+    suites: list[tuple[str, Any]] = []
+    for f in files:  # first pass: parse everything, lay the catalog files over the catalog
         source = str(f)
         try:
             data = read_yaml(f)
             if _looks_like_record(data):
-                record = parse_record(data, source=source)
-                problems += [f"{source}: {p}" for p in record_catalog_problems(record, catalog)]
-            else:
-                spec = parse_spec(data, source=source, kind=kind_from_path(f))
-                if spec.kind == "suite":  # type: ignore[attr-defined]
-                    if spec.benchmark_id not in catalog.benchmarks:  # type: ignore[attr-defined]
-                        problems.append(f"{source}: benchmark_id: unknown benchmark {spec.benchmark_id!r}")  # type: ignore[attr-defined]
-                    if spec.dataset_id not in catalog.datasets:  # type: ignore[attr-defined]
-                        problems.append(f"{source}: dataset_id: unknown dataset {spec.dataset_id!r}")  # type: ignore[attr-defined]
+                records.append((source, parse_record(data, source=source)))
+                continue
+            spec = parse_spec(data, source=source, kind=kind_from_path(f))
+            catalog.add(spec, source)
+            if spec.kind == "suite":  # type: ignore[attr-defined]
+                suites.append((source, spec))
         except FmbenchError as exc:
-            problems.extend(p.strip() for p in str(exc).split("; "))
+            problems.extend(_problems_of(exc))
+    for source, suite in suites:  # second pass: references resolve against all of it
+        if suite.benchmark_id not in catalog.benchmarks:
+            problems.append(f"{source}: benchmark_id: unknown benchmark {suite.benchmark_id!r}")
+        if suite.dataset_id not in catalog.datasets:
+            problems.append(f"{source}: dataset_id: unknown dataset {suite.dataset_id!r}")
+    for source, record in records:
+        problems += [f"{source}: {p}" for p in record_catalog_problems(record, catalog)]
     return len(files), problems

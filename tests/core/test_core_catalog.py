@@ -101,3 +101,19 @@ def test_digest_is_canonical_and_survives_yaml_roundtrip():
 
 def test_published_json_schema_is_current():
     assert (REPO / "schemas" / "eval-record.schema.json").read_text() == eval_record_schema_text()
+
+
+def test_validate_a_user_catalog_folder_resolves_its_own_references(cli, tmp_path):  # noqa: ANN001
+    (tmp_path / "datasets").mkdir()
+    (tmp_path / "suites").mkdir()
+    (tmp_path / "datasets" / "DS-MINE.yaml").write_text(
+        "id: DS-MINE\nname: mine\nsource: file\nformat: npy+csv\nlicense: CC0-1.0\nparams: {path: /data/mine}\n")
+    (tmp_path / "suites" / "SUITE-MINE.yaml").write_text(
+        "id: SUITE-MINE\nbenchmark_id: BM-TOY-CLASS\nname: mine\ndataset_id: DS-MINE\nprotocol: classification\n")
+    ok = cli("validate", tmp_path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    (tmp_path / "suites" / "SUITE-BAD.yaml").write_text(
+        "id: SUITE-BAD\nbenchmark_id: BM-TOY-CLASS\nname: bad\ndataset_id: DS-NOPE\nprotocol: classification\n")
+    bad = cli("validate", tmp_path)
+    assert bad.returncode == 2
+    assert f"{tmp_path / 'suites' / 'SUITE-BAD.yaml'}: dataset_id: unknown dataset 'DS-NOPE'" in bad.stdout
