@@ -61,9 +61,11 @@ def evaluate_grouped(
     clusters: np.ndarray | None = None,
     min_group_size: int = 10,
     directions: Mapping[str, str] | None = None,
+    targets: Mapping[str, tuple[float, float]] | None = None,
 ) -> GroupedResult:
     strata = strata or {}
     directions = directions or {}
+    targets = targets or {}
     groups: list[tuple[str, str, np.ndarray, Any]] = []
     withheld: dict[str, int] = {}
     for dim, labels in strata.items():
@@ -95,7 +97,8 @@ def evaluate_grouped(
             metrics={m.name: _value(*group_points[(dim, g, m.name)], rep.get((dim, g, m.name)),
                                     int(mask.sum()), conf, with_n=False) for m in metrics},
         )
-    summaries = {m.name: summarize_subgroups(stratified, m.name, directions.get(m.name, "higher"))
+    summaries = {m.name: summarize_subgroups(stratified, m.name, directions.get(m.name, "higher"),
+                                             target=targets.get(m.name))
                  for m in metrics}
     summaries = {k: v for k, v in summaries.items() if v is not None}
     return GroupedResult(overall, stratified, withheld, summaries,
@@ -143,19 +146,28 @@ def _replicate_chunks(data: Any, n: int, metrics: Sequence[BatchMetric], groups:
 
 
 def summarize_subgroups(stratified: Mapping[str, Mapping[str, GroupResult]], metric: str,
-                        direction: str) -> SubgroupSummary | None:
-    """Worst group over all dimensions and the largest within-dimension gap."""
+                        direction: str, *, target: tuple[float, float] | None = None) -> SubgroupSummary | None:
+    """Worst group over all dimensions and the largest within-dimension gap.
+
+    Direction ``target`` (with its band): the worst group is the one farthest outside the band.
+    """
     worst: WorstGroup | None = None
+    worst_key = None
     best_gap, gap_dim = None, None
     sign = -1.0 if direction == "lower" else 1.0
+
+    def badness(v: float) -> float:  # larger = worse
+        if direction == "target" and target is not None:
+            return max(target[0] - v, v - target[1], 0.0)
+        return -sign * v
     for dim in sorted(stratified):
         vals = [(g, r.metrics[metric].value) for g, r in sorted(stratified[dim].items())
                 if metric in r.metrics and r.metrics[metric].value is not None]
         if not vals:
             continue
-        g_worst, v_worst = min(vals, key=lambda gv: sign * gv[1])
-        if worst is None or sign * v_worst < sign * worst.value:
-            worst = WorstGroup(dimension=dim, group=g_worst, value=v_worst)
+        g_worst, v_worst = max(vals, key=lambda gv: badness(gv[1]))  # first of equals, as before
+        if worst is None or badness(v_worst) > worst_key:
+            worst, worst_key = WorstGroup(dimension=dim, group=g_worst, value=v_worst), badness(v_worst)
         if len(vals) >= 2:
             gap = max(v for _, v in vals) - min(v for _, v in vals)
             if best_gap is None or gap > best_gap:

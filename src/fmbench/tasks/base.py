@@ -62,6 +62,11 @@ class RunContext:
     def directions(self) -> dict[str, str]:
         return {m.name: m.direction for m in self.benchmark.metrics}
 
+    def targets(self) -> dict[str, tuple[float, float]]:
+        """Target bands of the metrics whose direction is ``target``."""
+        return {m.name: (float(m.target[0]), float(m.target[1])) for m in self.benchmark.metrics
+                if m.direction == "target" and m.target is not None}
+
 
 @dataclass
 class TaskResult:

@@ -111,6 +111,7 @@ def score_classification(ctx: RunContext, y: np.ndarray, P: np.ndarray, rows: np
     grouped = evaluate_grouped(
         data, len(rows), metrics, strata=derive_strata(meta, ctx.strata_columns()), scheme=ctx.scheme(),
         clusters=clusters, min_group_size=ctx.suite.min_group_size, directions=ctx.directions(),
+        targets=ctx.targets(),
     )
     row_ids = meta[ctx.suite.split.group_column].to_numpy() if ctx.suite.split.group_column in meta else rows
     from sklearn.metrics import confusion_matrix, f1_score

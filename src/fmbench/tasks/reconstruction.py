@@ -302,6 +302,7 @@ def score_reconstruction(
         clusters=clusters,
         min_group_size=ctx.suite.min_group_size,
         directions=ctx.directions(),
+        targets=ctx.targets(),
     )
     group_col = ctx.suite.split.group_column
     row_ids = meta[group_col].to_numpy() if group_col in meta else rows
