@@ -18,7 +18,8 @@ def test_target_direction_worst_group_is_farthest_outside_the_band():
     s = summarize_subgroups(strat, "fk", "target", target=(8.0, 12.0))
     assert (s.worst.dimension, s.worst.group, s.worst.value) == ("modality", "CR", 16.7)
     # below the band counts as well: 5.0 is 3 below, 13.0 is 1 above
-    s = summarize_subgroups(_strat({"d": {"a": 5.0, "b": 13.0, "c": 9.0}}), "fk", "target", target=(8.0, 12.0))
+    strat = _strat({"d": {"a": 5.0, "b": 13.0, "c": 9.0}})
+    s = summarize_subgroups(strat, "fk", "target", target=(8.0, 12.0))
     assert s.worst.group == "a"
 
 

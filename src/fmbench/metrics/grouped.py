@@ -146,7 +146,8 @@ def _replicate_chunks(data: Any, n: int, metrics: Sequence[BatchMetric], groups:
 
 
 def summarize_subgroups(stratified: Mapping[str, Mapping[str, GroupResult]], metric: str,
-                        direction: str, *, target: tuple[float, float] | None = None) -> SubgroupSummary | None:
+                        direction: str, *,
+                        target: tuple[float, float] | None = None) -> SubgroupSummary | None:
     """Worst group over all dimensions and the largest within-dimension gap.
 
     Direction ``target`` (with its band): the worst group is the one farthest outside the band.
