@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fmbench.catalog.registry import iter_yaml_files, kind_from_path, load_catalog, parse_spec
-from fmbench.errors import FmbenchError
+from fmbench.errors import ConfigError, FmbenchError
 from fmbench.records.io import parse_record
 from fmbench.records.validate import record_catalog_problems
 from fmbench.yamlio import read_yaml
@@ -29,7 +29,10 @@ def validate_paths(paths: Iterable[Path], *, extra_catalog: Iterable[Path] = ())
     """Return (files checked, problems as `file: field: message`)."""
     catalog = load_catalog(extra_catalog)
     problems: list[str] = []
-    files = iter_yaml_files(list(paths))
+    paths = list(paths)
+    files = iter_yaml_files(paths)
+    if not files:
+        raise ConfigError(f"validate: no .yaml/.yml files in {', '.join(map(str, paths))}")
     records: list[tuple[str, Any]] = []
     suites: list[tuple[str, Any]] = []
     for f in files:  # first pass: parse everything, lay the catalog files over the catalog

@@ -67,3 +67,13 @@ def test_replicates_in_score_order_equal_slow_sklearn_loop():
             slow_acc.append(np.mean(np.argmax(d.proba[idx], 1) == y[idx]))
     np.testing.assert_allclose(res.replicates["AUROC"], slow_auc, rtol=0, atol=1e-9)
     np.testing.assert_allclose(res.replicates["Accuracy"], slow_acc, rtol=0, atol=1e-12)
+
+
+def test_scheme_digest_separates_row_ids():
+    from fmbench.metrics.bootstrap import BootstrapScheme, scheme_digest
+
+    s = BootstrapScheme(n_boot=100, seed=1)
+    a = scheme_digest(s, dataset_digest="d", row_ids=["1", "112"], clusters=None)
+    b = scheme_digest(s, dataset_digest="d", row_ids=["11", "12"], clusters=None)
+    assert a != b
+    assert a == scheme_digest(s, dataset_digest="d", row_ids=["1", "112"], clusters=None)

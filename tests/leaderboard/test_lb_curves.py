@@ -30,3 +30,14 @@ def test_robustness_record_with_figures_renders_a_curve_plot():
     lb = build([rec], load_catalog())
     page = next(v for k, v in render_html_site(lb).items() if k.startswith("robustness"))
     assert "dropout: output stability" in page
+
+
+def test_p_better_counts_tied_replicates_half():
+    import numpy as np
+
+    from fmbench.leaderboard.rank import paired_difference
+
+    same = np.linspace(0.7, 0.9, 1000)
+    assert paired_difference(same, same, direction="higher")[2] == 0.5
+    better = same + np.r_[np.zeros(500), np.full(500, 0.01)]
+    assert paired_difference(better, same, direction="higher")[2] == 0.75

@@ -62,6 +62,10 @@ def run_robustness(
         from fmbench.errors import ConfigError
 
         raise ConfigError("--probes: give at least one probe name, e.g. --probes noise,shift")
+    if sampling_freq is not None and sampling_freq <= 0:
+        from fmbench.errors import ConfigError
+
+        raise ConfigError(f"--sampling-freq {sampling_freq:g}: must be a positive frequency in Hz")
     outcome = run(
         model,
         out,

@@ -32,7 +32,7 @@ from fmbench.records.schema import EvalRecord
 class Comparison:
     tied: bool
     method: str  # "paired" | "ci" | "value"
-    p_better: float | None = None  # share of replicates in which `better` beats `other`
+    p_better: float | None = None  # share of replicates in which `better` beats `other` (ties half)
 
 
 def paired_difference(
@@ -48,7 +48,7 @@ def paired_difference(
         return float("nan"), float("nan"), float("nan")
     alpha = (1.0 - confidence) / 2.0
     lo, hi = np.quantile(d, [alpha, 1.0 - alpha])
-    return float(lo), float(hi), float(np.mean(d > 0))
+    return float(lo), float(hi), float(np.mean(d > 0) + 0.5 * np.mean(d == 0))  # ties count half
 
 
 def _replicates(rec: EvalRecord, metric: str, memo: dict[str, np.ndarray | None] | None) -> np.ndarray | None:

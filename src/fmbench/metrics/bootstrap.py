@@ -43,8 +43,8 @@ def cluster_codes(values) -> np.ndarray:  # noqa: ANN001
 def scheme_digest(scheme: BootstrapScheme, *, dataset_digest: str, row_ids, clusters: np.ndarray | None) -> str:  # noqa: ANN001
     """Identify the resampling: same digest ⇒ same resampled rows in every replicate."""
     h = hashlib.sha256()
-    h.update(f"fmbench-bootstrap-v1|{dataset_digest}|{scheme.n_boot}|{scheme.seed}|{scheme.cluster_column}|".encode())
-    h.update(np.asarray(row_ids).astype(str).astype(object).sum().encode() if len(row_ids) else b"")
+    h.update(f"fmbench-bootstrap-v2|{dataset_digest}|{scheme.n_boot}|{scheme.seed}|{scheme.cluster_column}|".encode())
+    h.update("\x1f".join(np.asarray(row_ids).astype(str).tolist()).encode())  # unit separator: [1,12] != [11,2]
     if clusters is not None:
         h.update(np.ascontiguousarray(clusters, dtype="<i8").tobytes())
     return "sha256:" + h.hexdigest()
