@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
         fail(f"{exc.format_message()} (see `{where} --help`)", 2)
     except click_exceptions.ClickException as exc:
         fail(exc.format_message(), exc.exit_code or 2)
-    except (typer.Abort, click_exceptions.Abort if hasattr(click_exceptions, "Abort") else typer.Abort):
+    except typer.Abort:  # typer >= 0.20 raises its own Abort (click is vendored without one)
         print("aborted", file=sys.stderr)
         raise SystemExit(130) from None
     except typer.Exit as exc:
