@@ -87,16 +87,18 @@ def _binary_auc_batch(y_pos: np.ndarray, score: np.ndarray, W: np.ndarray, cache
     order, n_neg, lo, hi = cache["auc_layout"]
     if order is not None:
         W = W[:, order]
-    P = np.zeros((len(W), n_neg + 1))
+    # Integer counts (int64) stay integers: cumulative sums and the products below are exact.
+    P = np.zeros((len(W), n_neg + 1), dtype=np.result_type(W.dtype, np.int64))
     np.cumsum(W[:, :n_neg], axis=1, out=P[:, 1:])
-    below = np.take(P, lo, axis=1)
-    if hi is not None:  # some positive ties a negative
-        below += np.take(P, hi, axis=1)
-        below *= 0.5
+    below = np.take(P, lo, axis=1, mode="clip")  # lo, hi are in [0, n_neg] by construction
+    if hi is not None:  # some positive ties a negative: count them half (below + below-or-tied) / 2
+        below += np.take(P, hi, axis=1, mode="clip")
     W_pos = W[:, n_neg:]
-    num = np.einsum("bj,bj->b", W_pos, below)
+    num = np.einsum("bj,bj->b", W_pos, below).astype(np.float64)
+    if hi is not None:
+        num *= 0.5
     total_pos = W_pos.sum(axis=1).astype(np.float64)
-    total_neg = P[:, -1]
+    total_neg = P[:, -1].astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         auc = num / (total_pos * total_neg)
     auc[(total_pos == 0) | (total_neg == 0)] = np.nan
