@@ -127,6 +127,12 @@ def run_cli(args: list[str]) -> None:
         raise AssertionError(f"fmbench {' '.join(args)} exited with {exc.code}") from None
 
 
+def run_fm_suite(cfg: Path, out: Path, catalog: Path) -> None:
+    """`fmbench run` of the test catalog's SUITE-FM-TEST with the model config ``cfg``."""
+    run_cli(["run", "--suite", "SUITE-FM-TEST", "--model", str(cfg), "--out", str(out),
+             "--catalog", str(catalog)])
+
+
 def read_eval(path: Path) -> dict:
     import yaml
 

@@ -8,7 +8,16 @@ import sys
 import numpy as np
 import pytest
 import torch
-from fm_helpers import SPECIALS, make_catalog, read_eval, run_cli, save_tiny_bert, text_data, write_yaml
+from fm_helpers import (
+    SPECIALS,
+    make_catalog,
+    read_eval,
+    run_cli,
+    run_fm_suite,
+    save_tiny_bert,
+    text_data,
+    write_yaml,
+)
 
 from fmbench.errors import ConfigError
 from fmbench.models.config import ModelConfig
@@ -52,19 +61,7 @@ def test_huggingface_linear_and_knn_probe_through_run(tiny_bert, tmp_path):
     cfg = write_yaml(
         tmp_path / "m.yaml", {"model_id": "tiny-bert", "type": "huggingface", "path": str(tiny_bert)}
     )
-    run_cli(
-        [
-            "run",
-            "--suite",
-            "SUITE-FM-TEST",
-            "--model",
-            str(cfg),
-            "--out",
-            str(tmp_path / "lin"),
-            "--catalog",
-            str(cat),
-        ]
-    )
+    run_fm_suite(cfg, tmp_path / "lin", cat)
     rec = read_eval(tmp_path / "lin" / "eval.yaml")
     assert rec["provenance"]["protocol"] == "linear_probe"
     assert rec["details"]["probe"]["kind"] == "logistic" and rec["details"]["probe"]["embedding_dim"] == 32
@@ -196,19 +193,7 @@ def test_geneformer_end_to_end_and_direct_forward(tmp_path):
     np.testing.assert_allclose(model.embed(X[:6]), direct_mean(ref, ids, att, layer=-2), rtol=1e-4, atol=1e-5)
     cat = make_catalog(tmp_path, X, labels, params=FAST_PROBE)
     cfg = write_yaml(tmp_path / "gf.yaml", {"model_id": "gf", "type": "geneformer", **opts})
-    run_cli(
-        [
-            "run",
-            "--suite",
-            "SUITE-FM-TEST",
-            "--model",
-            str(cfg),
-            "--out",
-            str(tmp_path / "o"),
-            "--catalog",
-            str(cat),
-        ]
-    )
+    run_fm_suite(cfg, tmp_path / "o", cat)
     assert read_eval(tmp_path / "o" / "eval.yaml")["details"]["probe"]["embedding_dim"] == 32
 
 
@@ -240,19 +225,7 @@ def test_dna_lm_kmers_end_to_end(tmp_path):
     )
     cat = make_catalog(tmp_path, np.array(seqs), labels, params=FAST_PROBE)
     cfg = write_yaml(tmp_path / "dna.yaml", {"model_id": "dna", "type": "dna_lm", **opts})
-    run_cli(
-        [
-            "run",
-            "--suite",
-            "SUITE-FM-TEST",
-            "--model",
-            str(cfg),
-            "--out",
-            str(tmp_path / "o"),
-            "--catalog",
-            str(cat),
-        ]
-    )
+    run_fm_suite(cfg, tmp_path / "o", cat)
     assert read_eval(tmp_path / "o" / "eval.yaml")["dataset"]["n"] == 16
 
 
@@ -327,19 +300,7 @@ def test_brainlm_linear_probe_through_run(tmp_path):
     cfg = write_yaml(
         tmp_path / "bl.yaml", {"model_id": "brainlm-tiny", "type": "brainlm", "path": str(tmp_path / "bl")}
     )
-    run_cli(
-        [
-            "run",
-            "--suite",
-            "SUITE-FM-TEST",
-            "--model",
-            str(cfg),
-            "--out",
-            str(tmp_path / "o"),
-            "--catalog",
-            str(cat),
-        ]
-    )
+    run_fm_suite(cfg, tmp_path / "o", cat)
     assert read_eval(tmp_path / "o" / "eval.yaml")["details"]["probe"]["embedding_dim"] == 32
 
 

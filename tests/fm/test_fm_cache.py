@@ -146,7 +146,8 @@ def test_classification_predictions_cached_per_fold_and_cache_cli(tmp_path, caps
     cache = tmp_path / "fm-cache"
     out1, out2, out3 = (str(tmp_path / n) for n in ("one", "two", "three"))
     run_cli(["run", "--suite", "SUITE-TOY-CLASS-CV", "--model", "logistic", "--out", out1])
-    entries = sorted((cache / "outputs").glob("logistic.*/DS-TOY-FMRI-CLASS.*/classification/fit_predict_proba/*.npy"))
+    folds = "logistic.*/DS-TOY-FMRI-CLASS.*/classification/fit_predict_proba/*.npy"
+    entries = sorted((cache / "outputs").glob(folds))
     assert len(entries) == 5  # one per fold
     run_cli(["run", "--suite", "SUITE-TOY-CLASS-CV", "--model", "logistic", "--out", out2])
     assert comparable(read_eval(Path(out1) / "eval.yaml")) == comparable(read_eval(Path(out2) / "eval.yaml"))

@@ -8,7 +8,7 @@ import textwrap
 
 import numpy as np
 import pytest
-from fm_helpers import make_catalog, read_eval, run_cli, write_yaml
+from fm_helpers import make_catalog, read_eval, run_fm_suite, write_yaml
 
 from fmbench.errors import ModelError
 from fmbench.models.config import ModelConfig
@@ -62,19 +62,7 @@ def test_command_in_a_separate_venv_through_run(tmp_path, script):
         tmp_path / "cmd.yaml",
         {"model_id": "cmd", "type": "command", "command": [str(py), "-I", str(script)], "timeout_s": 60},
     )
-    run_cli(
-        [
-            "run",
-            "--suite",
-            "SUITE-FM-TEST",
-            "--model",
-            str(cfg),
-            "--out",
-            str(tmp_path / "o"),
-            "--catalog",
-            str(cat),
-        ]
-    )
+    run_fm_suite(cfg, tmp_path / "o", cat)
     rec = read_eval(tmp_path / "o" / "eval.yaml")
     assert rec["details"]["probe"]["embedding_dim"] == 3
     model = build_model(ModelConfig(model_id="cmd", type="command", command=[str(py), "-I", str(script)]))
