@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fmbench.catalog.registry import load_catalog
 from fmbench.errors import ConfigError, FmbenchError
+from fmbench.reports.tables import estimate_text
 
 
 def _say(message: str) -> None:
@@ -38,10 +39,7 @@ def run_quickstart(out: Path, *, suites: list[str] | None = None, evals: Path | 
             except FmbenchError as exc:
                 raise ConfigError(f"quickstart: {sid} with {model_id} failed: {exc}") from None
             primary = catalog.benchmark(suite.benchmark_id).primary_metric
-            mv = outcome.record.metrics.get(primary)
-            value = "null" if mv is None or mv.value is None else f"{mv.value:.4f}"
-            ci = f" [{mv.ci[0]:.4f}, {mv.ci[1]:.4f}]" if mv is not None and mv.ci else ""
-            _say(f"{sid:28s} {model_id:18s} {primary} = {value}{ci}")
+            _say(f"{sid:28s} {model_id:18s} {primary} = {estimate_text(outcome.record.metrics.get(primary))}")
             written.append(target / "eval.yaml")
     _say(f"records and reports: {runs_dir.resolve()}")
     if importlib.util.find_spec("fmbench.leaderboard") is not None:

@@ -79,9 +79,10 @@ def run_robustness(
         data_dir=data_dir,
     )
     rec = outcome.record
-    mv = rec.metrics["robustness_score"]
-    value = "null" if mv.value is None else f"{mv.value:.4f}"
-    console.print(f"{rec.suite_id} · {rec.model.id}: robustness_score = {value}")
+    from fmbench.reports.tables import estimate_text
+
+    score = estimate_text(rec.metrics["robustness_score"])
+    console.print(f"{rec.suite_id} · {rec.model.id}: robustness_score = {score}")
     if not rec.rankable:
         console.print(f"not ranked: {rec.rankable_reason}")
     for f in outcome.files:

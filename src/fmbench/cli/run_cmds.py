@@ -25,22 +25,20 @@ def run(
     data_dir: DataDirOption = None,
 ) -> None:
     """Run one suite on one model; write DIR/eval.yaml, DIR/report.md, DIR/report.html."""
+    from fmbench.catalog.registry import load_catalog
     from fmbench.cli.console import console
+    from fmbench.reports.tables import estimate_text
     from fmbench.runner import run_suite
 
+    cat = load_catalog(catalog or [])
     options = {"predictions": predictions, "protocol": protocol, "resume": resume, "no_cache": no_cache}
-    outcome = run_suite(suite, model, out, catalog_dirs=catalog or [], data_dir=data_dir, seed=seed,
+    outcome = run_suite(suite, model, out, catalog=cat, data_dir=data_dir, seed=seed,
                         options={k: v for k, v in options.items() if v not in (None, False)})
     rec = outcome.record
-    primary = next(iter(rec.metrics))
-    from fmbench.catalog.registry import load_catalog
-
-    bench = load_catalog(catalog or []).benchmark(rec.benchmark_id)
-    primary = bench.primary_metric if bench.primary_metric in rec.metrics else primary
-    mv = rec.metrics[primary]
-    ci = f" [{mv.ci[0]:.4f}, {mv.ci[1]:.4f}]" if mv.ci else ""
-    value = "null" if mv.value is None else f"{mv.value:.4f}"
-    console.print(f"{rec.suite_id} · {rec.model.id}: {primary} = {value}{ci}")
+    primary = cat.benchmark(rec.benchmark_id).primary_metric
+    if primary not in rec.metrics:
+        primary = next(iter(rec.metrics))
+    console.print(f"{rec.suite_id} · {rec.model.id}: {primary} = {estimate_text(rec.metrics[primary])}")
     for f in outcome.files:
         console.print(f"wrote {f}")
 

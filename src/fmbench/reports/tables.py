@@ -16,6 +16,13 @@ def fmt_ci(mv: MetricValue | None) -> str:
     return f"[{mv.ci[0]:.4f}, {mv.ci[1]:.4f}]"
 
 
+def estimate_text(mv: MetricValue | None) -> str:
+    """'0.8439 [0.7433, 0.9321]' for a console line; 'null' when undefined or absent."""
+    if mv is None or mv.value is None:
+        return "null"
+    return f"{mv.value:.4f}" + (f" {fmt_ci(mv)}" if mv.ci is not None else "")
+
+
 def metric_rows(record: EvalRecord, bench: BenchmarkSpec) -> list[list[str]]:
     """Metric, value, 95% CI, n, direction, note — benchmark order first, then extras."""
     order = [m.name for m in bench.metrics if m.name in record.metrics]
