@@ -195,3 +195,54 @@ def test_parallel_and_serial_collection_agree(tmp_path, monkeypatch):
     assert [(s, i.summary(), i.record) for s, i in par.infos] == [
         (s, i.summary(), i.record) for s, i in ser.infos
     ]
+
+
+def test_boards_rendered_in_workers_give_the_same_bytes(tmp_path, monkeypatch):
+    """Boards built and rendered in forked workers, spliced into the pages, give exactly the
+    pages rendered from the whole Leaderboard in one process (render_markdown / render_json /
+    render_html_site of build(...))."""
+    import importlib
+
+    import numpy as np
+
+    from fmbench.leaderboard import build, render_html_site, render_json, render_markdown
+    from fmbench.leaderboard.build import plan_leaderboard
+    from fmbench.leaderboard.collect import collect_infos, scan
+    from fmbench.leaderboard.outputs import Wanted, render_outputs
+
+    outputs_mod = importlib.import_module("fmbench.leaderboard.outputs")
+    rng = np.random.default_rng(0)
+    recs = [
+        make_record(benchmark=b, model=f"m{i % 4}", value=float(rng.uniform(0.5, 0.9)), ci=(0.4, 0.95),
+                    replicates=rng.uniform(0.5, 0.9, size=50), name=f"<b>M{i % 4}</b> | x")
+        for b in ("BM-TOY-CLASS", "BM-001", "BM-002")
+        for i in range(6)
+    ]
+    recs.append(make_record(model="broken", status="failed", value=None))
+    write_records(tmp_path / "evals", recs)
+    catalog = load_catalog()
+    res = collect_infos(scan([tmp_path / "evals"]), catalog)
+    monkeypatch.setattr(outputs_mod, "PARALLEL_MIN", 1)
+    forked = []
+    real = outputs_mod._parts_parallel
+    monkeypatch.setattr(outputs_mod, "_parts_parallel", lambda *a: forked.append(1) or real(*a))
+    plan = plan_leaderboard([i for _, i in res.infos], catalog, skipped=["x.yaml: a reason"])
+    par = render_outputs(plan, Wanted(), workers=2)
+    lb = build([i.record for _, i in res.infos], catalog, skipped=["x.yaml: a reason"])
+    assert forked and par.md == render_markdown(lb)
+    assert par.json == render_json(lb) == lb.model_dump_json() + "\n"
+    assert par.site == render_html_site(lb)
+    assert "M3" in par.site["bm-001.html"] and "&lt;b&gt;M3" in par.site["index.html"]
+    ser = render_outputs(plan, Wanted(md=True, json=False, html=False), workers=1)
+    assert ser.md == par.md and ser.json is None and ser.site is None and len(forked) == 1
+
+
+def test_share_out_balances_and_is_deterministic():
+    from fmbench.leaderboard.outputs import share_out
+
+    sizes = {"a": 10, "b": 9, "c": 2, "d": 1, "e": 1}
+    groups = share_out(sizes, 2)
+    assert sorted(x for g in groups for x in g) == sorted(sizes)
+    totals = sorted(sum(sizes[x] for x in g) for g in groups)
+    assert totals == [11, 12]
+    assert share_out(sizes, 2) == groups and share_out({"a": 1}, 3) == [["a"]]

@@ -256,6 +256,10 @@ def _unranked(rec: EvalRecord, bench: BenchmarkSpec, reason: str) -> Unranked:
     )
 
 
+def _newest_date(infos: Sequence[RecordInfo]) -> str | None:
+    return max(infos, key=lambda i: i.ts).date if infos else None
+
+
 def _latest_per_model(infos: Sequence[RecordInfo]) -> list[RecordInfo]:
     latest: dict[str, RecordInfo] = {}
     for r in infos:
@@ -265,7 +269,8 @@ def _latest_per_model(infos: Sequence[RecordInfo]) -> list[RecordInfo]:
     return sorted(latest.values(), key=lambda r: (r.model_key, r.eval_id))
 
 
-def build_board(bench: BenchmarkSpec, infos: Sequence[RecordInfo]) -> BenchmarkBoard:
+def build_board(bench: BenchmarkSpec, infos: Sequence[RecordInfo], anchor: str | None = None) -> BenchmarkBoard:
+    """One benchmark's board from its records' summaries (full records load for shown rows)."""
     metric, direction = bench.primary_metric, bench.primary.direction
     candidates: dict[str, list[RecordInfo]] = {}
     listed_apart: list[tuple[RecordInfo, str]] = []
@@ -325,7 +330,7 @@ def build_board(bench: BenchmarkSpec, infos: Sequence[RecordInfo]) -> BenchmarkB
     failed_rows = [_unranked(i.record, bench, i.record.error or "failed") for i in _latest_per_model(failed)]
     return BenchmarkBoard(
         id=bench.id,
-        anchor=slug(bench.id),
+        anchor=anchor or slug(bench.id),
         name=bench.name,
         health_domain=bench.health_domain,
         health_topic=bench.health_topic,
@@ -339,7 +344,7 @@ def build_board(bench: BenchmarkSpec, infos: Sequence[RecordInfo]) -> BenchmarkB
         not_rankable=apart,
         failed=failed_rows,
         evaluations=len(infos),
-        last_updated=max((i.date for i in infos), default=None),
+        last_updated=_newest_date(infos),
     )
 
 
@@ -363,28 +368,69 @@ def build_from_infos(
     infos: Sequence[RecordInfo], catalog: Catalog, *, skipped: Sequence[str] = ()
 ) -> Leaderboard:
     """As ``build``, from record summaries whose full records load on demand (see collect)."""
+    plan = plan_leaderboard(infos, catalog, skipped=skipped)
+    return plan.leaderboard([plan.board(b.id) for b, _ in plan.benches])
+
+
+@dataclass
+class LeaderboardPlan:
+    """A leaderboard before its boards are built: page order and anchors, which records go to
+    which benchmark, domains and stats. Each board is built from it independently, so boards
+    can be built (and rendered) in separate processes (fmbench.leaderboard.outputs)."""
+
+    benches: list[tuple[BenchmarkSpec, str]]  # page order, each with its unique anchor
+    by_bench: dict[str, list[RecordInfo]]
+    last_updated: str | None
+    stats: Stats
+    domains: list[Domain]
+    skipped: list[str]
+
+    def board(self, benchmark_id: str) -> BenchmarkBoard:
+        for bench, anchor in self.benches:
+            if bench.id == benchmark_id:
+                return build_board(bench, self.by_bench.get(bench.id, []), anchor)
+        raise KeyError(benchmark_id)
+
+    def leaderboard(self, boards: list[BenchmarkBoard]) -> Leaderboard:
+        return Leaderboard(
+            last_updated=self.last_updated,
+            stats=self.stats,
+            domains=self.domains,
+            benchmarks=boards,
+            skipped=list(self.skipped),
+        )
+
+    def shell(self) -> Leaderboard:
+        """The leaderboard with every board's heading but no rows: the page furniture
+        (navigation, stats, skipped list) for pages whose board sections are rendered apart."""
+        return self.leaderboard([build_board(b, [], anchor) for b, anchor in self.benches])
+
+
+def plan_leaderboard(
+    infos: Sequence[RecordInfo], catalog: Catalog, *, skipped: Sequence[str] = ()
+) -> LeaderboardPlan:
     by_bench: dict[str, list[RecordInfo]] = {}
     for i in infos:
         by_bench.setdefault(i.benchmark_id, []).append(i)
     benches = sorted(catalog.benchmarks.values(), key=lambda b: (b.health_domain.lower(), b.id.lower()))
-    boards = []
+    placed: list[tuple[BenchmarkSpec, str]] = []
     anchors: set[str] = set(RESERVED_ANCHORS)
     for b in benches:
-        board = build_board(b, by_bench.get(b.id, []))
-        anchor = board.anchor
+        anchor = slug(b.id)
         while anchor in anchors:  # page names must be unique and not clash with the site's own files
             anchor = f"{anchor}-bm"
         anchors.add(anchor)
-        boards.append(board.model_copy(update={"anchor": anchor}))
+        placed.append((b, anchor))
     domains: dict[str, list[str]] = {}
-    for board in boards:
-        domains.setdefault(board.health_domain, []).append(board.id)
+    for b in benches:
+        domains.setdefault(b.health_domain, []).append(b.id)
     used = [i for b in benches for i in by_bench.get(b.id, [])]
     models = {i.model_key for i in used if i.status == "completed"}
-    return Leaderboard(
-        last_updated=max((i.date for i in used), default=None),
-        stats=Stats(benchmarks=len(boards), models=len(models), evaluations=len(used)),
+    return LeaderboardPlan(
+        benches=placed,
+        by_bench=by_bench,
+        last_updated=_newest_date(used),
+        stats=Stats(benchmarks=len(placed), models=len(models), evaluations=len(used)),
         domains=[Domain(name=d, anchor=slug(d), benchmarks=ids) for d, ids in domains.items()],
-        benchmarks=boards,
         skipped=list(skipped),
     )

@@ -8,6 +8,7 @@ and are also written under ``assets/``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -17,7 +18,7 @@ from markupsafe import Markup
 
 from fmbench.leaderboard.build import slug
 from fmbench.leaderboard.htmlparts import TIE_WORDS, breakdown_sections, metrics_table, ranking_table
-from fmbench.leaderboard.jsonout import leaderboard_csv, render_json
+from fmbench.leaderboard.jsonout import board_csv, render_json
 from fmbench.leaderboard.model import BenchmarkBoard, Leaderboard
 from fmbench.svgplot import forest_plot, line_chart
 from fmbench.leaderboard.text import ci_text, direction_sentence, domain_icon, num, rank_text, value_text
@@ -79,14 +80,31 @@ def _env() -> jinja2.Environment:
     return env
 
 
-def render_html_index(lb: Leaderboard, *, base_url: str = "", links: SiteLinks | None = None) -> str:
-    """The index page: stats, navigation by domain, each benchmark's ranked table."""
+def render_html_index(
+    lb: Leaderboard,
+    *,
+    base_url: str = "",
+    links: SiteLinks | None = None,
+    cards: Mapping[str, str] | None = None,
+) -> str:
+    """The index page: stats, navigation by domain, each benchmark's ranked table.
+
+    ``cards`` (benchmark id -> ``render_index_card``) lets boards be rendered elsewhere; ``lb``
+    then only needs the boards' headings (LeaderboardPlan.shell)."""
+    link = (links or SiteLinks()).resolve(base_url)
     boards = {b.id: b for b in lb.benchmarks}
+    if cards is None:
+        cards = {b.id: render_index_card(b, link) for b in lb.benchmarks}
     return (
         _env()
         .get_template("index.html")
-        .render(lb=lb, boards=boards, link=(links or SiteLinks()).resolve(base_url), page_title=lb.title)
+        .render(lb=lb, boards=boards, cards={k: Markup(v) for k, v in cards.items()}, link=link, page_title=lb.title)  # noqa: S704 - rendered by our autoescaping templates
     )
+
+
+def render_index_card(b: BenchmarkBoard, link: dict) -> str:
+    """One benchmark's section of the index page (``link`` from SiteLinks.resolve)."""
+    return str(_env().get_template("macros.html").module.card(b, link))  # type: ignore[attr-defined]
 
 
 def _metric_cols(b: BenchmarkBoard) -> list[str]:
@@ -119,7 +137,13 @@ def render_html_benchmark(
     lb: Leaderboard, benchmark_id: str, *, base_url: str = "", links: SiteLinks | None = None
 ) -> str:
     """One benchmark's page: ranked table, forest plot, full metrics, breakdowns, curves."""
-    b = lb.benchmark(benchmark_id)
+    return render_html_board(lb.benchmark(benchmark_id), title=lb.title, base_url=base_url, links=links)
+
+
+def render_html_board(
+    b: BenchmarkBoard, *, title: str, base_url: str = "", links: SiteLinks | None = None
+) -> str:
+    """The page of one board (``title``: the leaderboard's title, for the browser tab)."""
     forest = forest_plot(
         [
             (r.model_name, r.score.value, r.score.ci)
@@ -133,10 +157,9 @@ def render_html_benchmark(
         _env()
         .get_template("benchmark.html")
         .render(
-            lb=lb,
             b=b,
             link=(links or SiteLinks()).resolve(base_url),
-            page_title=f"{b.name} · {lb.title}",
+            page_title=f"{b.name} · {title}",
             forest=forest,
             ranking_html=ranking_table(b),
             metrics_table=metrics_table(b, _metric_cols(b)),
@@ -150,11 +173,27 @@ def render_html_benchmark(
 
 def render_html_site(lb: Leaderboard) -> dict[str, str | bytes]:
     """Relative file name -> content for the whole static site."""
-    files: dict[str, str | bytes] = {"index.html": render_html_index(lb)}
+    link = SiteLinks().resolve("")
+    pages = {b.id: (render_html_board(b, title=lb.title), board_csv(b)) for b in lb.benchmarks}
+    cards = {b.id: render_index_card(b, link) for b in lb.benchmarks}
+    return assemble_site(lb, pages=pages, cards=cards, json_text=render_json(lb))
+
+
+def assemble_site(
+    lb: Leaderboard,
+    *,
+    pages: Mapping[str, tuple[str, str]],
+    cards: Mapping[str, str],
+    json_text: str,
+) -> dict[str, str | bytes]:
+    """The site's files from its rendered parts: per benchmark id (page HTML, CSV) and index
+    card, and the leaderboard JSON. ``lb`` may be a shell (boards' headings only)."""
+    files: dict[str, str | bytes] = {"index.html": render_html_index(lb, cards=cards)}
     for b in lb.benchmarks:
-        files[f"{b.anchor}.html"] = render_html_benchmark(lb, b.id)
-        files[f"{b.anchor}.csv"] = leaderboard_csv(lb, b.id)
-    files["leaderboard.json"] = render_json(lb)
+        page, csv_text = pages[b.id]
+        files[f"{b.anchor}.html"] = page
+        files[f"{b.anchor}.csv"] = csv_text
+    files["leaderboard.json"] = json_text
     files["assets/leaderboard.css"] = _asset("leaderboard.css")
     files["assets/sortable.js"] = _asset("sortable.js")
     return files

@@ -5,15 +5,28 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 
-from fmbench.leaderboard.model import Leaderboard
+from fmbench.leaderboard.model import BenchmarkBoard, Leaderboard
 
 SCHEMA_ID = "https://fmbench.example/schemas/leaderboard.schema.json"
 
 
-def render_json(lb: Leaderboard) -> str:
-    """The leaderboard as compact JSON (keys in schema order, lists in page order) plus a newline."""
-    return lb.model_dump_json() + "\n"
+_BOARDS_SLOT = '"benchmarks":[],"skipped":'
+
+
+def render_json(lb: Leaderboard, boards_json: Sequence[str] | None = None) -> str:
+    """The leaderboard as compact JSON (keys in schema order, lists in page order) plus a newline.
+
+    ``boards_json`` (each board's ``model_dump_json()``, in page order) lets boards be dumped
+    elsewhere; they are spliced into the list pydantic would have written, byte for byte
+    (pydantic writes a list as ``[`` + items joined by ``,`` + ``]``; tested)."""
+    if boards_json is None:
+        return lb.model_dump_json() + "\n"
+    head = lb.model_copy(update={"benchmarks": []}).model_dump_json()
+    if head.count(_BOARDS_SLOT) != 1:  # cannot happen: strings are escaped, keys are fixed
+        raise AssertionError("leaderboard JSON: no unique slot for the boards")
+    return head.replace(_BOARDS_SLOT, '"benchmarks":[' + ",".join(boards_json) + '],"skipped":') + "\n"
 
 
 def leaderboard_json_schema() -> str:
@@ -25,7 +38,11 @@ def leaderboard_json_schema() -> str:
 
 def leaderboard_csv(lb: Leaderboard, benchmark_id: str) -> str:
     """One benchmark's ranked rows with every metric (value and CI bounds) as CSV."""
-    board = lb.benchmark(benchmark_id)
+    return board_csv(lb.benchmark(benchmark_id))
+
+
+def board_csv(board: BenchmarkBoard) -> str:
+    """A board's ranked rows with every metric (value and CI bounds) as CSV."""
     metrics: list[str] = []
     for r in board.rows:
         metrics += [m for m in r.metrics if m not in metrics]

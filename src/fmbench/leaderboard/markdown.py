@@ -7,6 +7,8 @@ a record goes through ``text.md``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fmbench.leaderboard.model import BenchmarkBoard, Breakdown, Leaderboard, Row
 from fmbench.leaderboard.text import (
     DASH,
@@ -184,8 +186,11 @@ def render_board(b: BenchmarkBoard) -> list[str]:
     return out
 
 
-def render_markdown(lb: Leaderboard) -> str:
-    """The whole leaderboard page as Markdown (deterministic)."""
+def render_markdown(lb: Leaderboard, sections: Mapping[str, list[str]] | None = None) -> str:
+    """The whole leaderboard page as Markdown (deterministic).
+
+    ``sections`` (benchmark id -> ``render_board`` lines) lets boards be rendered elsewhere;
+    ``lb`` then only needs the boards' headings (LeaderboardPlan.shell)."""
     s = lb.stats
     out = [
         f"# {md(lb.title)}",
@@ -219,7 +224,7 @@ def render_markdown(lb: Leaderboard) -> str:
         icon = domain_icon(d.name)
         out += [f"## {icon + ' ' if icon else ''}{md(d.name)} {{ #{d.anchor} }}", ""]
         for bid in d.benchmarks:
-            out += render_board(boards[bid])
+            out += sections[bid] if sections is not None else render_board(boards[bid])
     if lb.skipped:
         body = [f"- {md(s)}" for s in lb.skipped]
         out += [f'??? warning "Skipped records ({len(lb.skipped)})"', "", *_indent(body), ""]

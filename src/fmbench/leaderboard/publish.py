@@ -66,11 +66,9 @@ def build_leaderboard(
     """
     from fmbench import __version__
     from fmbench.catalog.registry import load_catalog
-    from fmbench.leaderboard.build import build_from_infos
-    from fmbench.leaderboard.collect import collect_infos, inputs_fingerprint, no_gc, scan
-    from fmbench.leaderboard.html import render_html_site
-    from fmbench.leaderboard.jsonout import render_json
-    from fmbench.leaderboard.markdown import render_markdown
+    from fmbench.leaderboard.build import plan_leaderboard
+    from fmbench.leaderboard.collect import collect_infos, inputs_fingerprint, scan
+    from fmbench.leaderboard.outputs import Wanted, render_outputs
     from fmbench.records.io import write_outputs, write_text_atomic
 
     t0 = time.perf_counter()
@@ -94,11 +92,9 @@ def build_leaderboard(
         t2 = time.perf_counter()
         if strict and res.skipped:
             raise RecordError(f"--strict: {len(res.skipped)} invalid record(s): " + "; ".join(res.skipped))
-        with no_gc():
-            lb = build_from_infos([i for _, i in res.infos], catalog, skipped=res.skipped)
-            md_text = render_markdown(lb) if out_md is not None else None
-            json_text = render_json(lb) if out_json is not None else None
-            site = render_html_site(lb) if out_html is not None else None
+        plan = plan_leaderboard([i for _, i in res.infos], catalog, skipped=res.skipped)
+        outputs = render_outputs(plan, Wanted(*wanted), workers=workers)
+        md_text, json_text, site = outputs.md, outputs.json, outputs.site
         out = PublishResult(skipped=list(res.skipped), records=len(res.infos), cache_hits=res.cache_hits)
         t3 = time.perf_counter()
         if out_cache is not None:
