@@ -178,11 +178,13 @@ def main() -> None:
             r = _child(evals, root / f"out-{name}", cache)
             walls[name].append(r["wall_s"])
             print(
-                f"{name:5s} build: {r['wall_s']:.2f} s wall, {r['cpu_s']:.2f} s CPU (incl. workers)  peak RSS {r['peak_rss_mb']:.0f} MB  "
-                f"records {r['records']}  skipped {r['skipped']}  cache hits {r['cache_hits']}  {r['timings']}"
+                f"{name:5s} build: {r['wall_s']:.2f} s wall, {r['cpu_s']:.2f} s CPU (incl. workers)  "
+                f"peak RSS {r['peak_rss_mb']:.0f} MB  records {r['records']}  skipped {r['skipped']}  "
+                f"cache hits {r['cache_hits']}  {r['timings']}"
             )
         for name, w in walls.items():
-            print(f"{name}: median {statistics.median(w):.2f} s, best {min(w):.2f} s, worst {max(w):.2f} s over {len(w)} build(s)")
+            print(f"{name}: median {statistics.median(w):.2f} s, best {min(w):.2f} s, "
+                  f"worst {max(w):.2f} s over {len(w)} build(s)")
         a, b = root / "out-cold", root / "out-warm"
         same = all(
             (a / f).read_bytes() == (b / f).read_bytes()

@@ -237,12 +237,34 @@ def test_boards_rendered_in_workers_give_the_same_bytes(tmp_path, monkeypatch):
     assert ser.md == par.md and ser.json is None and ser.site is None and len(forked) == 1
 
 
-def test_share_out_balances_and_is_deterministic():
-    from fmbench.leaderboard.outputs import share_out
 
-    sizes = {"a": 10, "b": 9, "c": 2, "d": 1, "e": 1}
-    groups = share_out(sizes, 2)
-    assert sorted(x for g in groups for x in g) == sorted(sizes)
-    totals = sorted(sum(sizes[x] for x in g) for g in groups)
-    assert totals == [11, 12]
-    assert share_out(sizes, 2) == groups and share_out({"a": 1}, 3) == [["a"]]
+def test_scan_and_check_in_workers_agrees_with_serial(tmp_path, monkeypatch):
+    """Files read, hashed and checked in forked workers give the same files, summaries, skip
+    reasons and records as scan + collect_infos in one process, warm cache hits included; a
+    shown record whose file changed since it was checked is refused with a one-line error."""
+    import importlib
+
+    from fmbench.errors import RecordError
+    from fmbench.leaderboard.collect import collect_infos, scan, scan_and_check
+
+    collect_mod = importlib.import_module("fmbench.leaderboard.collect")
+    write_records(tmp_path / "ok", [make_record(model=f"m{i % 5}", value=0.5 + i / 100) for i in range(30)])
+    _invalid(tmp_path / "bad")
+    monkeypatch.setattr(collect_mod, "PARALLEL_MIN", 4)
+    catalog = load_catalog()
+    ser_files = scan([tmp_path])
+    ser = collect_infos(ser_files, catalog, workers=1)
+    cache = tmp_path / "cache"
+    for expected_hits in (0, len(ser_files)):  # cold, then warm
+        files, par = scan_and_check([tmp_path], catalog, cache_dir=cache, workers=2)
+        assert [(f.source, f.key) for f in files] == [(f.source, f.key) for f in ser_files]
+        assert all(f.content is None for f in files)  # the bytes stayed in the workers
+        assert par.cache_hits == expected_hits and par.skipped == ser.skipped
+        assert [(s, i.summary(), i.record) for s, i in par.infos] == [
+            (s, i.summary(), i.record) for s, i in ser.infos
+        ]
+    files, par = scan_and_check([tmp_path], catalog, workers=2)
+    source, info = par.infos[0]
+    Path(source).write_text(Path(source).read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    with pytest.raises(RecordError, match="changed while the leaderboard was being built"):
+        _ = info.record

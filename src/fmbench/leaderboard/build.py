@@ -269,7 +269,9 @@ def _latest_per_model(infos: Sequence[RecordInfo]) -> list[RecordInfo]:
     return sorted(latest.values(), key=lambda r: (r.model_key, r.eval_id))
 
 
-def build_board(bench: BenchmarkSpec, infos: Sequence[RecordInfo], anchor: str | None = None) -> BenchmarkBoard:
+def build_board(
+    bench: BenchmarkSpec, infos: Sequence[RecordInfo], anchor: str | None = None
+) -> BenchmarkBoard:
     """One benchmark's board from its records' summaries (full records load for shown rows)."""
     metric, direction = bench.primary_metric, bench.primary.direction
     candidates: dict[str, list[RecordInfo]] = {}

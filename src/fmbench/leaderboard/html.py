@@ -20,8 +20,8 @@ from fmbench.leaderboard.build import slug
 from fmbench.leaderboard.htmlparts import TIE_WORDS, breakdown_sections, metrics_table, ranking_table
 from fmbench.leaderboard.jsonout import board_csv, render_json
 from fmbench.leaderboard.model import BenchmarkBoard, Leaderboard
-from fmbench.svgplot import forest_plot, line_chart
 from fmbench.leaderboard.text import ci_text, direction_sentence, domain_icon, num, rank_text, value_text
+from fmbench.svgplot import forest_plot, line_chart
 
 MAX_CURVE_MODELS = 10
 
@@ -95,11 +95,9 @@ def render_html_index(
     boards = {b.id: b for b in lb.benchmarks}
     if cards is None:
         cards = {b.id: render_index_card(b, link) for b in lb.benchmarks}
-    return (
-        _env()
-        .get_template("index.html")
-        .render(lb=lb, boards=boards, cards={k: Markup(v) for k, v in cards.items()}, link=link, page_title=lb.title)  # noqa: S704 - rendered by our autoescaping templates
-    )
+    safe = {k: Markup(v) for k, v in cards.items()}  # noqa: S704 - rendered by our autoescaping templates
+    page = _env().get_template("index.html")
+    return page.render(lb=lb, boards=boards, cards=safe, link=link, page_title=lb.title)
 
 
 def render_index_card(b: BenchmarkBoard, link: dict) -> str:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from fmbench.leaderboard.model import BenchmarkBoard, Breakdown, Cell, Row
-from fmbench.svgplot import bar_chart
 from fmbench.leaderboard.text import ci_text, direction_sentence, num, rank_text, value_text
+from fmbench.svgplot import bar_chart
 
 TIE_WORDS = {
     "paired": "paired bootstrap difference CI contains 0",

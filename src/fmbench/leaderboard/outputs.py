@@ -82,38 +82,29 @@ def render_outputs(plan: LeaderboardPlan, wanted: Wanted, *, workers: int = 1) -
 _WORK: tuple[LeaderboardPlan, Wanted, str] | None = None
 
 
-def _work(ids: list[str]) -> dict[str, BoardParts]:
+def _work(benchmark_id: str) -> BoardParts:
     assert _WORK is not None
     plan, wanted, title = _WORK
     with no_gc():
-        return {i: board_parts(plan, i, wanted, title) for i in ids}
-
-
-def share_out(sizes: dict[str, int], workers: int) -> list[list[str]]:
-    """Benchmark ids in ``workers`` bins of about equal total size (largest first into the
-    lightest bin; ties by id, so the split is deterministic)."""
-    bins: list[tuple[int, int, list[str]]] = [(0, k, []) for k in range(workers)]
-    for bid in sorted(sizes, key=lambda i: (-sizes[i], i)):
-        total, k, members = min(bins)
-        bins[k] = (total + sizes[bid], k, [*members, bid])
-    return [members for _, _, members in bins if members]
+        return board_parts(plan, benchmark_id, wanted, title)
 
 
 def _parts_parallel(
     plan: LeaderboardPlan, ids: list[str], wanted: Wanted, title: str, workers: int
 ) -> dict[str, BoardParts]:
+    """One task per board, largest first (rows shown ~ distinct models), handed to whichever
+    worker is free: the boards' costs differ (robustness curves, breakdowns), so a fixed split
+    leaves one worker idle."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     global _WORK
-    sizes = {i: len({r.model_key for r in plan.by_bench.get(i, [])}) + 1 for i in ids}  # ~ rows shown
-    groups = share_out(sizes, min(workers, len(ids)))
+    size = {i: len({r.model_key for r in plan.by_bench.get(i, [])}) for i in ids}
+    order = sorted(ids, key=lambda i: (-size[i], i))
     _WORK = (plan, wanted, title)
     try:
-        with ProcessPoolExecutor(len(groups), mp_context=multiprocessing.get_context("fork")) as pool:
-            out: dict[str, BoardParts] = {}
-            for part in pool.map(_work, groups):
-                out.update(part)
-            return out
+        fork = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(min(workers, len(ids)), mp_context=fork) as pool:
+            return dict(zip(order, pool.map(_work, order, chunksize=1), strict=True))
     finally:
         _WORK = None

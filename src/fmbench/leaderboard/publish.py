@@ -12,7 +12,7 @@ from pathlib import Path
 
 from fmbench.errors import RecordError
 
-OUTPUT_CACHE_FORMAT = 1
+OUTPUT_CACHE_FORMAT = 2
 
 
 def default_cache_dir() -> Path:
@@ -67,7 +67,7 @@ def build_leaderboard(
     from fmbench import __version__
     from fmbench.catalog.registry import load_catalog
     from fmbench.leaderboard.build import plan_leaderboard
-    from fmbench.leaderboard.collect import collect_infos, inputs_fingerprint, scan
+    from fmbench.leaderboard.collect import inputs_fingerprint, scan_and_check
     from fmbench.leaderboard.outputs import Wanted, render_outputs
     from fmbench.records.io import write_outputs, write_text_atomic
 
@@ -75,42 +75,27 @@ def build_leaderboard(
     if workers is None:
         workers = min(4, os.cpu_count() or 1) if sys.platform == "linux" else 1
     catalog = load_catalog(catalog_dirs)
-    scanned = scan(list(evals))
+    # Every file is read, hashed and (unless the record cache knows its content) validated.
+    scanned, res = scan_and_check(list(evals), catalog, cache_dir=cache_dir, workers=workers)
     wanted = (out_md is not None, out_json is not None, out_html is not None)
     key = f"{OUTPUT_CACHE_FORMAT}:{__version__}:{wanted}:{inputs_fingerprint(scanned, catalog)}"
     out_cache = None if cache_dir is None else Path(cache_dir) / "last-build.pickle"
     hit = None if out_cache is None else _load_outputs(out_cache, key)
     t1 = time.perf_counter()
+    if strict and res.skipped:
+        raise RecordError(f"--strict: {len(res.skipped)} invalid record(s): " + "; ".join(res.skipped))
+    out = PublishResult(skipped=list(res.skipped), records=len(res.infos), cache_hits=res.cache_hits)
     if hit is not None:
-        out = PublishResult(
-            skipped=hit["skipped"], records=hit["records"], cache_hits=len(scanned), output_cache_hit=True
-        )
+        out.output_cache_hit = True
         md_text, json_text, site = hit["md"], hit["json"], hit["site"]
-        t2 = t3 = time.perf_counter()
-    else:
-        res = collect_infos(scanned, catalog, cache_dir=cache_dir, workers=workers)
         t2 = time.perf_counter()
-        if strict and res.skipped:
-            raise RecordError(f"--strict: {len(res.skipped)} invalid record(s): " + "; ".join(res.skipped))
+    else:
         plan = plan_leaderboard([i for _, i in res.infos], catalog, skipped=res.skipped)
         outputs = render_outputs(plan, Wanted(*wanted), workers=workers)
         md_text, json_text, site = outputs.md, outputs.json, outputs.site
-        out = PublishResult(skipped=list(res.skipped), records=len(res.infos), cache_hits=res.cache_hits)
-        t3 = time.perf_counter()
+        t2 = time.perf_counter()
         if out_cache is not None:
-            _save_outputs(
-                out_cache,
-                {
-                    "key": key,
-                    "skipped": out.skipped,
-                    "records": out.records,
-                    "md": md_text,
-                    "json": json_text,
-                    "site": site,
-                },
-            )
-    if strict and out.skipped:
-        raise RecordError(f"--strict: {len(out.skipped)} invalid record(s): " + "; ".join(out.skipped))
+            _save_outputs(out_cache, {"key": key, "md": md_text, "json": json_text, "site": site})
     if out_md is not None and md_text is not None:
         write_text_atomic(out_md, md_text)
         out.written.append(out_md)
@@ -119,12 +104,11 @@ def build_leaderboard(
         out.written.append(out_json)
     if out_html is not None and site is not None:
         out.written += write_outputs(out_html, site)
-    t4 = time.perf_counter()
+    t3 = time.perf_counter()
     out.timings = {
-        "scan": t1 - t0,
-        "collect": t2 - t1,
-        "build+render": t3 - t2,
-        "write": t4 - t3,
-        "total": t4 - t0,
+        "scan+check": t1 - t0,
+        "build+render": t2 - t1,
+        "write": t3 - t2,
+        "total": t3 - t0,
     }
     return out
