@@ -108,8 +108,9 @@ def slug(text: str) -> str:
 
 
 def _cell(mv: MetricValue) -> Cell:
-    # The MetricValue was validated when its record was parsed; skip re-validating 10^5 cells.
-    return Cell.model_construct(value=mv.value, ci=mv.ci, n=mv.n, reason=mv.reason)
+    # Plain construction: pydantic-core validates 4 fields in ~2.5 us, model_construct's
+    # Python loop takes ~4.5 us, and a board has ~25 cells per row.
+    return Cell(value=mv.value, ci=mv.ci, n=mv.n, reason=mv.reason)
 
 
 def _date(rec: EvalRecord) -> str:
