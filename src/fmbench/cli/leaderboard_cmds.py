@@ -41,6 +41,9 @@ def build_leaderboard(
         ),
     ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Parse every record again.")] = False,
+    timings: Annotated[
+        bool, typer.Option("--timings", help="Also print each phase's time and the cache hits.")
+    ] = False,
 ) -> None:
     """Build the leaderboards from eval records: ranked tables with ties, full metrics, breakdowns."""
     from fmbench.cli.console import console
@@ -63,6 +66,10 @@ def build_leaderboard(
     console.print(
         f"{result.records} record(s) ranked, {len(result.skipped)} skipped ({result.timings['total']:.2f} s)"
     )
+    if timings:
+        phases = ", ".join(f"{k} {v:.3f} s" for k, v in result.timings.items())
+        print(f"timings: {phases}; record cache hits {result.cache_hits}; "
+              f"outputs from cache: {'yes' if result.output_cache_hit else 'no'}")
     html_dir = out_html.resolve() if out_html is not None else None
     in_site = [p for p in result.written if html_dir is not None and html_dir in p.resolve().parents]
     for p in result.written:

@@ -66,9 +66,7 @@ def build_leaderboard(
     """
     from fmbench import __version__
     from fmbench.catalog.registry import load_catalog
-    from fmbench.leaderboard.build import plan_leaderboard
     from fmbench.leaderboard.collect import inputs_fingerprint, scan_and_check
-    from fmbench.leaderboard.outputs import Wanted, render_outputs
     from fmbench.records.io import write_outputs, write_text_atomic
 
     t0 = time.perf_counter()
@@ -76,26 +74,33 @@ def build_leaderboard(
         workers = min(4, os.cpu_count() or 1) if sys.platform == "linux" else 1
     catalog = load_catalog(catalog_dirs)
     # Every file is read, hashed and (unless the record cache knows its content) validated.
-    scanned, res = scan_and_check(list(evals), catalog, cache_dir=cache_dir, workers=workers)
+    checked = scan_and_check(list(evals), catalog, cache_dir=cache_dir, workers=workers)
     wanted = (out_md is not None, out_json is not None, out_html is not None)
-    key = f"{OUTPUT_CACHE_FORMAT}:{__version__}:{wanted}:{inputs_fingerprint(scanned, catalog)}"
+    key = f"{OUTPUT_CACHE_FORMAT}:{__version__}:{wanted}:{inputs_fingerprint(checked.files, catalog)}"
     out_cache = None if cache_dir is None else Path(cache_dir) / "last-build.pickle"
     hit = None if out_cache is None else _load_outputs(out_cache, key)
-    t1 = time.perf_counter()
-    if strict and res.skipped:
-        raise RecordError(f"--strict: {len(res.skipped)} invalid record(s): " + "; ".join(res.skipped))
-    out = PublishResult(skipped=list(res.skipped), records=len(res.infos), cache_hits=res.cache_hits)
-    if hit is not None:
-        out.output_cache_hit = True
-        md_text, json_text, site = hit["md"], hit["json"], hit["site"]
-        t2 = time.perf_counter()
+    if hit is not None:  # nothing changed since the last build: its outputs, no ranking
+        out = PublishResult(skipped=hit["skipped"], records=hit["records"], cache_hits=len(checked.files),
+                            output_cache_hit=True)
     else:
+        res = checked.summaries()
+        out = PublishResult(skipped=list(res.skipped), records=len(res.infos), cache_hits=res.cache_hits)
+    t1 = time.perf_counter()
+    if strict and out.skipped:
+        raise RecordError(f"--strict: {len(out.skipped)} invalid record(s): " + "; ".join(out.skipped))
+    if hit is not None:
+        md_text, json_text, site = hit["md"], hit["json"], hit["site"]
+    else:
+        from fmbench.leaderboard.build import plan_leaderboard
+        from fmbench.leaderboard.outputs import Wanted, render_outputs
+
         plan = plan_leaderboard([i for _, i in res.infos], catalog, skipped=res.skipped)
         outputs = render_outputs(plan, Wanted(*wanted), workers=workers)
         md_text, json_text, site = outputs.md, outputs.json, outputs.site
-        t2 = time.perf_counter()
         if out_cache is not None:
-            _save_outputs(out_cache, {"key": key, "md": md_text, "json": json_text, "site": site})
+            _save_outputs(out_cache, {"key": key, "skipped": out.skipped, "records": out.records,
+                                      "md": md_text, "json": json_text, "site": site})
+    t2 = time.perf_counter()
     if out_md is not None and md_text is not None:
         write_text_atomic(out_md, md_text)
         out.written.append(out_md)

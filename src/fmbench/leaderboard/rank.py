@@ -20,10 +20,13 @@ first row of a group with more than one member.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported when first needed: an unchanged rebuild never ranks
+    import numpy as np
 
 from fmbench.records.schema import EvalRecord
 
@@ -40,6 +43,8 @@ def paired_difference(
 ) -> tuple[float, float, float]:
     """(lower, upper, P(better wins)) of the paired bootstrap difference, oriented so that
     positive means `better` is better. NaN replicate pairs are dropped."""
+    import numpy as np
+
     d = np.asarray(better, dtype=float) - np.asarray(other, dtype=float)
     if direction == "lower":
         d = -d
@@ -77,7 +82,7 @@ def compare(
         ra, rb = _replicates(better, metric, memo), _replicates(other, metric, memo)
         if ra is not None and rb is not None and ra.shape == rb.shape and ra.size:
             lo, hi, p = paired_difference(ra, rb, direction=direction, confidence=bb.confidence)
-            if np.isfinite(lo):
+            if math.isfinite(lo):
                 return Comparison(tied=bool(lo <= 0.0 <= hi), method="paired", p_better=round(p, 6))
     if a.ci is not None and b.ci is not None:
         overlap = a.ci[0] <= b.ci[1] and b.ci[0] <= a.ci[1]

@@ -12,10 +12,12 @@ from __future__ import annotations
 import base64
 import math
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+if TYPE_CHECKING:  # numpy loads with the first replicate array: checking records needs none
+    import numpy as np
 
 EVAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$"
 SCHEMA_VERSION = 1
@@ -116,12 +118,16 @@ class SubgroupSummary(_Model):
 
 
 def encode_replicates(values: np.ndarray) -> str:
+    import numpy as np
+
     arr = np.ascontiguousarray(values, dtype="<f8")
     return REPLICATE_PREFIX + base64.b64encode(arr.tobytes()).decode("ascii")
 
 
 def decode_replicates(stored: str | list[float | None]) -> np.ndarray:
     """Replicates as float64 (NaN where a replicate was undefined)."""
+    import numpy as np
+
     if isinstance(stored, str):
         return np.frombuffer(base64.b64decode(stored[len(REPLICATE_PREFIX):]), dtype="<f8").copy()
     return np.array([np.nan if v is None else v for v in stored], dtype=float)
