@@ -21,7 +21,8 @@ def _scan(folder, cache):  # noqa: ANN001, ANN202
 
 def test_unchanged_files_are_not_read_again(tmp_path, monkeypatch):
     monkeypatch.setattr(filestate, "RACY_NS", 0)
-    paths = write_records(tmp_path / "evals", [make_record(model=f"m{i}", value=0.6 + i / 100) for i in range(5)])
+    recs = [make_record(model=f"m{i}", value=0.6 + i / 100) for i in range(5)]
+    paths = write_records(tmp_path / "evals", recs)
     first = _scan(tmp_path / "evals", tmp_path / "cache")
     assert all(f.content is not None for f in first.files)  # read and hashed
     second = _scan(tmp_path / "evals", tmp_path / "cache")
