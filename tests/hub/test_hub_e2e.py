@@ -82,10 +82,14 @@ def test_cli_import_and_local_review(tmp_path):
     for r in recs:
         write_text_atomic(evals / r.benchmark_id / f"{r.eval_id}.yaml", record_to_yaml(r))
     write_text_atomic(evals / "bad.yaml", "eval_id: x\n")
-    imp = run_cli("hub", "import", str(evals), "--db", db)
+    refused = run_cli("hub", "import", str(evals), "--db", db)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "1 invalid file(s), nothing imported" in refused.stderr and "bad.yaml" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    imp = run_cli("hub", "import", str(evals), "--db", db, "--skip-invalid")
     assert imp.returncode == 0, imp.stderr
     assert "imported 2 record(s), 0 already present" in imp.stdout and "skipped:" in imp.stdout
-    again = run_cli("hub", "import", str(evals), "--db", db)
+    again = run_cli("hub", "import", str(evals), "--db", db, "--skip-invalid")
     assert "imported 0 record(s), 2 already present" in again.stdout
 
     from fmbench.hub.store import Store

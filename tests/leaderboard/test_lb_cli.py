@@ -292,3 +292,24 @@ def test_public_names_resolve_and_an_unchanged_rebuild_needs_no_numpy_or_jinja(t
     p = subprocess.run([sys.executable, "-c", code, str(tmp_path / "evals"), str(tmp_path)],
                        capture_output=True, text=True, check=True)
     assert p.stdout.split() == ["True", "False", "False", "True", "True"], p.stdout + p.stderr
+
+
+def test_duplicate_eval_ids_keep_the_first_path_whatever_the_folder_order(tmp_path):
+    """Two files with one eval_id: the file whose path sorts first is kept and the other is
+    listed as a duplicate, in whichever order the folders are given; the pages are the same."""
+    from fmbench.leaderboard.publish import build_leaderboard
+
+    write_records(tmp_path / "a", [make_record(model="m", value=0.61, eval_id="same")])
+    write_records(tmp_path / "b", [make_record(model="m", value=0.91, eval_id="same")])
+    pages = []
+    for order in ([tmp_path / "a", tmp_path / "b"], [tmp_path / "b", tmp_path / "a"]):
+        out = tmp_path / f"out{len(pages)}"
+        res = build_leaderboard(order, out_md=out / "i.md", out_json=out / "l.json", cache_dir=None)
+        assert res.records == 1
+        assert res.skipped == [f"{tmp_path / 'b' / 'same.yaml'}: eval_id: duplicate 'same' "
+                               f"(also in {tmp_path / 'a' / 'same.yaml'})"]
+        pages.append(((out / "i.md").read_bytes(), (out / "l.json").read_bytes()))
+    assert pages[0] == pages[1] and b'"value":0.61' in pages[0][1]
+    same_file_twice = build_leaderboard([tmp_path / "a", tmp_path / "a" / "same.yaml"],
+                                        out_json=tmp_path / "x.json", cache_dir=None)
+    assert same_file_twice.records == 1 and len(same_file_twice.skipped) == 0

@@ -143,12 +143,16 @@ def import_(
     paths: Annotated[list[Path], typer.Argument(help="Record files or folders.")],
     db: DbOption = None,
     catalog: CatalogOption = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Import the valid records and list the invalid files.")
+    ] = False,
 ) -> None:
-    """Load records as accepted (same digest is skipped); invalid files are listed."""
+    """Load records as accepted (same digest is skipped). An invalid file is an error (exit 2)
+    and nothing is imported, unless --skip-invalid."""
     from fmbench.cli import fail
     from fmbench.hub.admin import import_evals
 
-    result = import_evals(db, paths, catalog or [])
+    result = import_evals(db, paths, catalog or [], skip_invalid=skip_invalid)
     for p in result.problems:
         print(f"skipped: {p}")
     print(f"imported {result.added} record(s), {result.unchanged} already present")

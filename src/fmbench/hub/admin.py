@@ -53,12 +53,22 @@ def export_evals(db: str | None, out_dir: str | Path) -> list[Path]:
     return written
 
 
-def import_evals(db: str | None, paths: list[Path], catalog_dirs: list[Path]) -> ImportResult:
+def import_evals(
+    db: str | None, paths: list[Path], catalog_dirs: list[Path], *, skip_invalid: bool = False
+) -> ImportResult:
+    """Import valid records as accepted. Any invalid file is an error and nothing is imported,
+    unless ``skip_invalid``: then the valid ones are imported and the others listed."""
     from fmbench.catalog.registry import load_catalog
+    from fmbench.errors import RecordError
     from fmbench.hub.intake import load_record_folder
 
     catalog = load_catalog(catalog_dirs)
     records, problems = load_record_folder(paths, catalog)
+    if problems and not skip_invalid:
+        raise RecordError(
+            f"{len(problems)} invalid file(s), nothing imported (fix them, or pass --skip-invalid "
+            "to import the others): " + "; ".join(problems)
+        )
     store = open_store(db)
     try:
         result = store.import_records(records)
