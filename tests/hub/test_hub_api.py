@@ -279,3 +279,20 @@ def test_openapi_and_docs(client):
     ]:
         assert path in spec["paths"]
     assert client.get("/docs").status_code == 200
+
+
+def test_revoked_token_401_at_once_in_a_running_app(client, tokens):
+    """Revocation through another Store on the same database (as `hub revoke-tokens` does
+    while the server runs) refuses the token on the next request, though it was verified
+    and remembered before."""
+    from fmbench.hub.store import Store
+
+    assert post_yaml(client, make_record(1), tokens["alice"]).status_code == 201
+    other = Store.open(client.app.state.hub.store.engines.url)  # a second process, in effect
+    try:
+        assert other.revoke_tokens("alice") == 1
+    finally:
+        other.close()
+    r = post_yaml(client, make_record(2), tokens["alice"])
+    assert r.status_code == 401
+    assert post_yaml(client, make_record(3), tokens["bob"]).status_code == 201  # others unaffected

@@ -116,3 +116,23 @@ def test_serve_imports_evals_folder_on_first_start(tmp_path, server_factory):
     srv = server_factory(f"sqlite:///{tmp_path / 'first.sqlite3'}", "--evals", str(evals))
     board = httpx.get(f"{srv.url}/api/leaderboards/BM-TOY-CLASS", timeout=30).json()
     assert [r["model_id"] for r in board["rows"]] == ["majority"]
+
+
+def test_cli_new_token_and_revoke_tokens(tmp_path):
+    from fmbench.hub.store import Store
+
+    db = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+    first = run_cli("hub", "add-user", "tom", "--db", db).stdout.strip()
+    new = run_cli("hub", "new-token", "tom", "--db", db)
+    assert new.returncode == 0 and "shown only once" in new.stderr
+    second = new.stdout.strip()
+    r = run_cli("hub", "revoke-tokens", "tom", "--db", db)
+    assert r.returncode == 0 and "revoked 2 token(s) of 'tom'" in r.stdout
+    store = Store.open(db)
+    try:
+        assert store.authenticate(first) is None and store.authenticate(second) is None
+    finally:
+        store.close()
+    r = run_cli("hub", "revoke-tokens", "nobody", "--db", db)
+    assert r.returncode == 2 and "unknown user 'nobody'" in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1

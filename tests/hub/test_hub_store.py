@@ -149,3 +149,16 @@ def test_concurrent_different_records_same_eval_id(store, record_factory):
     assert len(results) == 1 and results[0][1] is True
     assert len(errors) == 9 and all(isinstance(e, ConflictError) for e in errors)
     assert store.count_submissions() == 1
+
+
+def test_revoked_tokens_stop_working_and_a_new_token_does(store):
+    user, first = store.add_user("rita")
+    second = store.new_token("rita")
+    assert store.authenticate(first) == user and store.authenticate(second) == user  # both live
+    assert store.revoke_tokens("rita") == 2
+    assert store.authenticate(first) is None and store.authenticate(second) is None
+    assert store.revoke_tokens("rita") == 0  # nothing left to revoke
+    third = store.new_token("rita")
+    assert store.authenticate(third) == user and third not in (first, second)
+    with pytest.raises(NotFoundError, match="unknown user 'nobody'"):
+        store.revoke_tokens("nobody")

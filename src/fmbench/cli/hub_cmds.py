@@ -97,6 +97,30 @@ def add_user(
     print(f"created {role} {user.name!r}; the token above is shown only once", file=sys.stderr)
 
 
+def new_token(
+    name: Annotated[str, typer.Argument(help="An existing user.")],
+    db: DbOption = None,
+) -> None:
+    """Issue another API token for a user and print it once (their other tokens stay valid)."""
+    import sys
+
+    from fmbench.hub.admin import new_token as do_new
+
+    print(do_new(db, name))
+    print(f"new token for {name!r}; it is shown only once", file=sys.stderr)
+
+
+def revoke_tokens(
+    name: Annotated[str, typer.Argument(help="An existing user.")],
+    db: DbOption = None,
+) -> None:
+    """Revoke every token of a user, at once (also for running servers on the same store)."""
+    from fmbench.hub.admin import revoke_tokens as do_revoke
+
+    n = do_revoke(db, name)
+    print(f"revoked {n} token(s) of {name!r}; issue a new one with `fmbench hub new-token {name}`")
+
+
 def review(
     sub_id: Annotated[int, typer.Argument(metavar="ID", help="Submission id.")],
     accept: Annotated[
@@ -161,6 +185,8 @@ def import_(
 
 
 hub_app.command("add-user")(add_user)
+hub_app.command("new-token")(new_token)
+hub_app.command("revoke-tokens")(revoke_tokens)
 hub_app.command("review")(review)
 hub_app.command("export")(export)
 hub_app.command("import")(import_)

@@ -22,6 +22,22 @@ def add_user(db: str | None, name: str, *, maintainer: bool) -> tuple[User, str]
         store.close()
 
 
+def new_token(db: str | None, name: str) -> str:
+    store = open_store(db)
+    try:
+        return store.new_token(name)
+    finally:
+        store.close()
+
+
+def revoke_tokens(db: str | None, name: str) -> int:
+    store = open_store(db)
+    try:
+        return store.revoke_tokens(name)
+    finally:
+        store.close()
+
+
 def review_local(db: str | None, sub_id: int, *, accept: bool, reason: str | None, token: str) -> Submission:
     store = open_store(db)
     try:

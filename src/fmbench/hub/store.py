@@ -169,6 +169,30 @@ class Store:
             raise ConflictError(f"user {name!r} already exists") from None
         return User(uid, name, maintainer), token
 
+    def new_token(self, name: str) -> str:
+        """Issue another token for an existing user (returned once, never stored)."""
+        user = self.user_by_name(name)
+        token, token_id, hashed = auth.new_token()
+        with self.engines.write.begin() as conn:
+            conn.execute(
+                insert(tokens).values(
+                    token_id=token_id, user_id=user.id, hash=hashed, created_at=_now(), revoked=False
+                )
+            )
+        return token
+
+    def revoke_tokens(self, name: str) -> int:
+        """Revoke every live token of a user; returns how many. Takes effect at once, also in
+        running servers: the revoked flag is read on every authentication."""
+        user = self.user_by_name(name)
+        with self.engines.write.begin() as conn:
+            done = conn.execute(
+                update(tokens)
+                .where(tokens.c.user_id == user.id, tokens.c.revoked.is_(False))
+                .values(revoked=True)
+            ).rowcount
+        return int(done or 0)
+
     def authenticate(self, token: str | None) -> User | None:
         """The token's user, or None for a missing, malformed, unknown or wrong token."""
         parts = auth.split_token(token or "")
