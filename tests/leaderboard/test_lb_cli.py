@@ -206,7 +206,7 @@ def test_boards_rendered_in_workers_give_the_same_bytes(tmp_path, monkeypatch):
     import numpy as np
 
     from fmbench.leaderboard import build, render_html_site, render_json, render_markdown
-    from fmbench.leaderboard.build import plan_leaderboard
+    from fmbench.leaderboard.boards import plan_leaderboard
     from fmbench.leaderboard.collect import collect_infos, scan
     from fmbench.leaderboard.outputs import Wanted, render_outputs
 

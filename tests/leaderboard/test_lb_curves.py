@@ -6,7 +6,7 @@ from lb_helpers import make_record
 
 from fmbench.catalog.registry import load_catalog
 from fmbench.leaderboard import build, render_html_site
-from fmbench.leaderboard.build import curves
+from fmbench.leaderboard.boards import curves
 
 
 def test_figure_list_curves_become_one_curve_per_series():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Annotated
 
@@ -46,6 +47,18 @@ def build_leaderboard(
     ] = False,
 ) -> None:
     """Build the leaderboards from eval records: ranked tables with ties, full metrics, breakdowns."""
+    # ~10^6 short-lived objects and no reference cycles: garbage collections would only cost
+    # time (0.1 s of a 0.7 s unchanged rebuild, imports included).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _build(evals, out_md, out_html, out_json, strict, catalog, cache_dir, no_cache, timings)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(evals, out_md, out_html, out_json, strict, catalog, cache_dir, no_cache, timings) -> None:  # noqa: ANN001, PLR0913
     from fmbench.cli.console import console
     from fmbench.leaderboard.publish import build_leaderboard as run
     from fmbench.leaderboard.publish import default_cache_dir

@@ -8,10 +8,10 @@ the evaluation stack. Public API (stable; the hub imports these names)::
     lb = build([r for _, r in res.records], catalog, skipped=res.skipped)
     render_markdown(lb); render_json(lb); render_html_site(lb)
 
-The renderers load on first use (PEP 562), and numpy with the first ranking, so
-``build-leaderboard`` with nothing changed since its last build imports neither numpy nor
-jinja2. ``build`` and ``collect`` are imported here because submodules of the same names
-exist: importing a submodule binds its name on the package, which would hide a lazy name.
+Everything but ``collect`` loads on first use (PEP 562), so ``build-leaderboard`` with
+nothing changed since its last build imports no ranking or rendering code (no numpy, no
+jinja2). ``collect`` is imported here because a submodule of that name exists: importing a
+submodule binds its name on the package, which would hide a lazy name.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from fmbench.leaderboard.build import build
 from fmbench.leaderboard.collect import CollectResult, collect
-from fmbench.leaderboard.model import Leaderboard
 
 _EXPORTS = {
+    "Leaderboard": "fmbench.leaderboard.model",
+    "build": "fmbench.leaderboard.boards",
     "SiteLinks": "fmbench.leaderboard.html",
     "leaderboard_csv": "fmbench.leaderboard.jsonout",
     "leaderboard_json_schema": "fmbench.leaderboard.jsonout",
@@ -50,9 +50,11 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from fmbench.leaderboard.boards import build
     from fmbench.leaderboard.html import SiteLinks, render_html_benchmark, render_html_index, render_html_site
     from fmbench.leaderboard.jsonout import leaderboard_csv, leaderboard_json_schema, render_json
     from fmbench.leaderboard.markdown import render_markdown
+    from fmbench.leaderboard.model import Leaderboard
 
 
 def __getattr__(name: str) -> Any:  # noqa: ANN401 - PEP 562 lazy attribute

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from fmbench.catalog.registry import Catalog
 from fmbench.errors import NotFoundError, RecordError
-from fmbench.leaderboard.build import RecordInfo
+from fmbench.leaderboard.summary import RecordInfo
 from fmbench.records.schema import EvalRecord
 from fmbench.records.validate import record_catalog_problems
 from fmbench.yamlio import parse_yaml

@@ -16,7 +16,7 @@ from importlib import resources
 import jinja2
 from markupsafe import Markup
 
-from fmbench.leaderboard.build import slug
+from fmbench.leaderboard.boards import slug
 from fmbench.leaderboard.htmlparts import TIE_WORDS, breakdown_sections, metrics_table, ranking_table
 from fmbench.leaderboard.jsonout import board_csv, render_json
 from fmbench.leaderboard.model import BenchmarkBoard, Leaderboard

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from fmbench.catalog.registry import Catalog, load_catalog
-from fmbench.leaderboard.build import slug
+from fmbench.leaderboard.boards import slug
 from fmbench.leaderboard.text import code, md
 
 DOC_PATH = Path("docs/reference/metrics.md")

@@ -138,7 +138,7 @@ class Stats(_Data):
 
 
 class Leaderboard(_Data):
-    """All leaderboards of a hub, built from eval records (see fmbench.leaderboard.build)."""
+    """All leaderboards of a hub, built from eval records (see fmbench.leaderboard.boards)."""
 
     schema_version: Literal[1] = LEADERBOARD_SCHEMA_VERSION
     title: str = "Foundation Model Leaderboards"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fmbench.leaderboard.build import LeaderboardPlan
+from fmbench.leaderboard.boards import LeaderboardPlan
 from fmbench.leaderboard.collect import no_gc
 from fmbench.leaderboard.html import SiteLinks, assemble_site, render_html_board, render_index_card
 from fmbench.leaderboard.jsonout import board_csv, render_json

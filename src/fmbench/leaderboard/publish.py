@@ -91,7 +91,7 @@ def build_leaderboard(
     if hit is not None:
         md_text, json_text, site = hit["md"], hit["json"], hit["site"]
     else:
-        from fmbench.leaderboard.build import plan_leaderboard
+        from fmbench.leaderboard.boards import plan_leaderboard
         from fmbench.leaderboard.outputs import Wanted, render_outputs
 
         plan = plan_leaderboard([i for _, i in res.infos], catalog, skipped=res.skipped)

@@ -76,6 +76,6 @@ def direction_sentence(direction: str) -> str:
 
 
 def domain_icon(name: str) -> str:
-    from fmbench.leaderboard.build import slug
+    from fmbench.leaderboard.boards import slug
 
     return DOMAIN_ICONS.get(slug(name), "")
