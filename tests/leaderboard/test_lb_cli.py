@@ -178,16 +178,22 @@ def test_mkdocs_build_strict(tmp_path):
     )
 
 
-def test_parallel_and_serial_collection_agree(tmp_path, monkeypatch):
+def _mixed_folder(tmp_path: Path, monkeypatch) -> object:  # noqa: ANN001
+    """30 valid records and the invalid cases under tmp_path; workers fork from 4 files on.
+    Returns the catalog."""
     import importlib
 
     collect_mod = importlib.import_module("fmbench.leaderboard.collect")
-    from fmbench.leaderboard.collect import collect_infos, scan
-
     write_records(tmp_path / "ok", [make_record(model=f"m{i % 5}", value=0.5 + i / 100) for i in range(30)])
     _invalid(tmp_path / "bad")
     monkeypatch.setattr(collect_mod, "PARALLEL_MIN", 4)
-    catalog = load_catalog()
+    return load_catalog()
+
+
+def test_parallel_and_serial_collection_agree(tmp_path, monkeypatch):
+    from fmbench.leaderboard.collect import collect_infos, scan
+
+    catalog = _mixed_folder(tmp_path, monkeypatch)
     files = scan([tmp_path])
     par = collect_infos(files, catalog, workers=2)
     ser = collect_infos(files, catalog, workers=1)
@@ -242,16 +248,10 @@ def test_scan_and_check_in_workers_agrees_with_serial(tmp_path, monkeypatch):
     """Files read, hashed and checked in forked workers give the same files, summaries, skip
     reasons and records as scan + collect_infos in one process, warm cache hits included; a
     shown record whose file changed since it was checked is refused with a one-line error."""
-    import importlib
-
     from fmbench.errors import RecordError
     from fmbench.leaderboard.collect import collect_infos, scan, scan_and_check
 
-    collect_mod = importlib.import_module("fmbench.leaderboard.collect")
-    write_records(tmp_path / "ok", [make_record(model=f"m{i % 5}", value=0.5 + i / 100) for i in range(30)])
-    _invalid(tmp_path / "bad")
-    monkeypatch.setattr(collect_mod, "PARALLEL_MIN", 4)
-    catalog = load_catalog()
+    catalog = _mixed_folder(tmp_path, monkeypatch)
     ser_files = scan([tmp_path])
     ser = collect_infos(ser_files, catalog, workers=1)
     cache = tmp_path / "cache"

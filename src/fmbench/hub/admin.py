@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fmbench.errors import ConfigError
@@ -14,41 +16,39 @@ def open_store(db: str | None) -> Store:
     return Store.open(resolve_db_url(db))
 
 
-def add_user(db: str | None, name: str, *, maintainer: bool) -> tuple[User, str]:
+@contextmanager
+def store_at(db: str | None) -> Iterator[Store]:
+    """The store of ``db`` (or the configured one), closed afterwards."""
     store = open_store(db)
     try:
-        return store.add_user(name, maintainer=maintainer)
+        yield store
     finally:
         store.close()
+
+
+def add_user(db: str | None, name: str, *, maintainer: bool) -> tuple[User, str]:
+    with store_at(db) as store:
+        return store.add_user(name, maintainer=maintainer)
 
 
 def new_token(db: str | None, name: str) -> str:
-    store = open_store(db)
-    try:
+    with store_at(db) as store:
         return store.new_token(name)
-    finally:
-        store.close()
 
 
 def revoke_tokens(db: str | None, name: str) -> int:
-    store = open_store(db)
-    try:
+    with store_at(db) as store:
         return store.revoke_tokens(name)
-    finally:
-        store.close()
 
 
 def review_local(db: str | None, sub_id: int, *, accept: bool, reason: str | None, token: str) -> Submission:
-    store = open_store(db)
-    try:
+    with store_at(db) as store:
         user = store.authenticate(token)
         if user is None:
             raise ConfigError("--token: not a valid token for this hub")
         if not user.is_maintainer:
             raise ConfigError(f"--token: user {user.name!r} is not a maintainer")
         return store.review(sub_id, accept=accept, reason=reason, reviewer=user)
-    finally:
-        store.close()
 
 
 def export_evals(db: str | None, out_dir: str | Path) -> list[Path]:
@@ -56,11 +56,8 @@ def export_evals(db: str | None, out_dir: str | Path) -> list[Path]:
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise ConfigError(f"--evals {out_dir}: exists and is not a directory")
-    store = open_store(db)
-    try:
+    with store_at(db) as store:
         records = store.accepted_records()
-    finally:
-        store.close()
     written = []
     for rec in sorted(records, key=lambda r: (r.benchmark_id, r.eval_id)):
         path = out_dir / rec.benchmark_id / f"{rec.eval_id}.yaml"
@@ -85,10 +82,7 @@ def import_evals(
             f"{len(problems)} invalid file(s), nothing imported (fix them, or pass --skip-invalid "
             "to import the others): " + "; ".join(problems)
         )
-    store = open_store(db)
-    try:
+    with store_at(db) as store:
         result = store.import_records(records)
-    finally:
-        store.close()
     result.problems[:0] = problems
     return result
