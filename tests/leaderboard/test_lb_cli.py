@@ -46,6 +46,18 @@ def _invalid(folder: Path) -> dict[str, str]:
             good.replace("eval_id: base", "eval_id: tam").replace("Toy data", "Other"),
             "digest",
         ),
+        "timestamp.yaml": (  # YAML reads an unquoted timestamp as a datetime, which JSON lacks
+            good.replace("eval_id: base", "eval_id: ts").replace(
+                "digest:", "provenance:\n  started: 2025-01-01T00:00:00Z\ndigest:"
+            ),
+            "provenance.started: must be text, a number",
+        ),
+        "intkey.yaml": (
+            good.replace("eval_id: base", "eval_id: ik").replace(
+                "digest:", "details:\n  table:\n    1: one\ndigest:"
+            ),
+            "details.table: keys must be text",
+        ),
     }
     for name, (text, _) in cases.items():
         (folder / name).write_text(text, encoding="utf-8")
@@ -84,7 +96,7 @@ def test_cli_writes_outputs_and_strict_fails(tmp_path, capsys):
     ]
     main(args)
     out = capsys.readouterr().out
-    assert out.count("skipped: ") == 6 and f"wrote {md}" in out and f"wrote {js}" in out
+    assert out.count("skipped: ") == len(_invalid(tmp_path / "count")) and f"wrote {md}" in out and f"wrote {js}" in out
     assert md.is_file() and js.is_file() and (site / "index.html").is_file()
 
     strict_md = tmp_path / "strict.md"
@@ -94,7 +106,8 @@ def test_cli_writes_outputs_and_strict_fails(tmp_path, capsys):
         )
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: --strict: 6 invalid record(s)") and err.count("\n") == 1
+    n_bad = len(_invalid(tmp_path / "count"))
+    assert err.startswith(f"error: --strict: {n_bad} invalid record(s)") and err.count("\n") == 1
     assert not strict_md.exists()
 
 

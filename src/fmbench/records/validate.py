@@ -36,14 +36,14 @@ def record_catalog_problems(record: EvalRecord, catalog: Catalog, *, require_dig
             for name, mv in result.metrics.items():
                 if name in bounds and _out_of_range(bounds[name], mv.value, mv.ci):
                     problems += _range_problems(bench, f"stratified.{dim}.{group}.{name}", name, mv.value, mv.ci)
-    # Metric values and CIs are checked by the schema; these fields take any float.
-    nonfinite = [hit for key in ("resources", "details", "provenance")
-                 for hit in nonfinite_fields(getattr(record, key), key)]
+    # Metric values and CIs are checked by the schema; these free-form fields take any data.
+    bad = [p for key in ("resources", "details", "provenance")
+           for p in data_problems(getattr(record, key), key)]
     if record.subgroups:
-        nonfinite += nonfinite_fields({k: v.to_data() for k, v in record.subgroups.items()}, "subgroups")
-    problems += [f"{where}: must be a finite number, got {v}" for where, v in nonfinite[:5]]
-    if nonfinite:
-        return problems  # the digest of data with NaN/inf cannot be computed
+        bad += data_problems({k: v.to_data() for k, v in record.subgroups.items()}, "subgroups")
+    problems += bad[:5]
+    if bad:
+        return problems  # the digest of such data cannot be computed
     if record.digest is not None:
         try:
             expected = compute_digest(record)
@@ -90,18 +90,31 @@ def _range_problems(bench, where: str, name: str, value, ci) -> list[str]:  # no
     return out
 
 
-def nonfinite_fields(data: Any, where: str = "") -> list[tuple[str, float]]:
-    """Dotted paths of NaN/inf floats in plain data (lists of finite numbers are skipped fast)."""
+_JSON_SCALARS = (str, int, bool, type(None))
+
+
+def data_problems(data: Any, where: str = "") -> list[str]:
+    """What keeps plain data from being canonical JSON, as ``path: message``: NaN/inf floats,
+    values JSON has no type for (a YAML timestamp, a set) and non-text mapping keys. Lists of
+    finite numbers, the common case (curves), are checked in one pass."""
+    here = where or "(root)"
     if isinstance(data, float):
-        return [] if math.isfinite(data) else [(where or "(root)", data)]
-    out: list[tuple[str, float]] = []
+        return [] if math.isfinite(data) else [f"{here}: must be a finite number, got {data}"]
+    if isinstance(data, _JSON_SCALARS):
+        return []
+    out: list[str] = []
     if isinstance(data, dict):
         for k, v in data.items():
-            if not isinstance(v, str | int | bool | None):
-                out += nonfinite_fields(v, f"{where}.{k}" if where else str(k))
+            if not isinstance(k, str):
+                out.append(f"{here}: keys must be text, got {k!r} (quote it)")
+            elif not isinstance(v, _JSON_SCALARS):
+                out += data_problems(v, f"{where}.{k}" if where else k)
     elif isinstance(data, list | tuple):
         if all(type(v) is int or (type(v) is float and math.isfinite(v)) for v in data):
             return out
         for i, v in enumerate(data):
-            out += nonfinite_fields(v, f"{where}.{i}")
+            out += data_problems(v, f"{where}.{i}")
+    else:
+        out.append(f"{here}: must be text, a number, true/false, null, a list or a mapping, "
+                   f"got {type(data).__name__} {str(data)!r} (quote it)")
     return out
