@@ -96,7 +96,8 @@ def test_cli_writes_outputs_and_strict_fails(tmp_path, capsys):
     ]
     main(args)
     out = capsys.readouterr().out
-    assert out.count("skipped: ") == len(_invalid(tmp_path / "count")) and f"wrote {md}" in out and f"wrote {js}" in out
+    assert out.count("skipped: ") == len(_invalid(tmp_path / "count"))
+    assert f"wrote {md}" in out and f"wrote {js}" in out
     assert md.is_file() and js.is_file() and (site / "index.html").is_file()
 
     strict_md = tmp_path / "strict.md"

@@ -8,7 +8,6 @@ from typing import Any
 
 from fmbench.records.schema import EvalRecord
 
-
 # ASCII characters json.dumps writes as they are (it escapes '"', '\\' and controls below 0x20).
 _VERBATIM = bytes(c for c in range(0x20, 0x80) if c not in b'"\\')
 
