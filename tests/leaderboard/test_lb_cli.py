@@ -327,3 +327,21 @@ def test_duplicate_eval_ids_keep_the_first_path_whatever_the_folder_order(tmp_pa
     same_file_twice = build_leaderboard([tmp_path / "a", tmp_path / "a" / "same.yaml"],
                                         out_json=tmp_path / "x.json", cache_dir=None)
     assert same_file_twice.records == 1 and len(same_file_twice.skipped) == 0
+
+
+def test_a_cache_that_cannot_be_written_does_not_stop_the_build(tmp_path):
+    """Caches only save work: with the cache folder impossible to create (under a file), the
+    build completes, writes its outputs and says on stderr which cache was not saved."""
+    write_records(tmp_path / "evals", [make_record(model="m", value=0.7)])
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    out = tmp_path / "lb.json"
+    p = subprocess.run(
+        [sys.executable, "-m", "fmbench", "build-leaderboard", "--evals", str(tmp_path / "evals"),
+         "--out-json", str(out), "--cache-dir", str(tmp_path / "afile" / "cache")],
+        capture_output=True, text=True,
+    )
+    assert p.returncode == 0, p.stderr
+    assert out.is_file() and "1 record(s) ranked" in p.stdout
+    warnings = [line for line in p.stderr.splitlines() if line.startswith("warning: cache ")]
+    assert warnings and all("not saved (Not a directory)" in w for w in warnings), p.stderr
+    assert "Traceback" not in p.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -76,6 +77,8 @@ def _build(evals, out_md, out_html, out_json, strict, catalog, cache_dir, no_cac
     )
     for s in result.skipped:
         print(f"skipped: {s}")
+    for warning in result.cache_errors:
+        print(f"warning: {warning}", file=sys.stderr)
     console.print(
         f"{result.records} record(s) ranked, {len(result.skipped)} skipped ({result.timings['total']:.2f} s)"
     )

@@ -14,8 +14,6 @@ import gc
 import hashlib
 import json
 import os
-import pickle
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +22,7 @@ from pydantic import ValidationError
 
 from fmbench.catalog.registry import Catalog
 from fmbench.errors import NotFoundError, RecordError
+from fmbench.leaderboard.cachefile import load_pickle, save_pickle
 from fmbench.leaderboard.summary import RecordInfo
 from fmbench.records.schema import EvalRecord
 from fmbench.records.validate import record_catalog_problems
@@ -246,35 +245,24 @@ def _in_workers(task, n: int, workers: int) -> list:  # noqa: ANN001
 
 
 class _Cache:
+    """Outcome of checking each file, by content hash, for one catalog fingerprint."""
+
     def __init__(self, cache_dir: Path | None, fingerprint: str) -> None:
         self.path = None if cache_dir is None else Path(cache_dir) / f"records-{fingerprint}.pickle"
         self.entries: dict[bytes, Outcome] = {}
         self.dirty = False
-        if self.path is not None and self.path.is_file():
-            try:
-                with self.path.open("rb") as fh, no_gc():
-                    loaded = pickle.load(fh)  # noqa: S301 - our own cache file
-                if isinstance(loaded, dict) and loaded.get("format") == CACHE_FORMAT:
-                    self.entries = loaded["entries"]
-            except Exception:  # noqa: BLE001 - a corrupt cache is rebuilt
-                self.entries = {}
+        with no_gc():
+            loaded = load_pickle(self.path)
+        if isinstance(loaded, dict) and loaded.get("format") == CACHE_FORMAT:
+            self.entries = loaded["entries"]
 
-    def save(self, used: set[bytes]) -> None:
+    def save(self, used: set[bytes]) -> str | None:
+        """Keep the outcomes of the files in ``used``; None, or why the cache was not saved."""
         if self.path is None or not (self.dirty or len(used) != len(self.entries)):
-            return
+            return None
         keep = {k: v for k, v in self.entries.items() if k in used}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        for old in self.path.parent.glob("records-*.pickle"):  # other catalog versions: stale
-            if old != self.path:
-                old.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".records.", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump({"format": CACHE_FORMAT, "entries": keep}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        # other catalog versions' caches are stale
+        return save_pickle(self.path, {"format": CACHE_FORMAT, "entries": keep}, stale="records-*.pickle")
 
 
 def scan(paths: list[Path]) -> list[ScannedFile]:
@@ -310,6 +298,7 @@ class Checked:
 
     files: list[ScannedFile]
     _make: Callable[[], InfoResult]
+    cache_errors: list[str] = field(default_factory=list)  # caches that could not be saved
     _made: InfoResult | None = None
 
     def summaries(self) -> InfoResult:
@@ -358,7 +347,7 @@ def scan_and_check(
                 contents[source] = fh.read()
             keys[source] = hashlib.sha256(contents[source]).digest()
     scanned = [ScannedFile(s, keys[s], contents.get(s)) for s in sources]
-    state.save({s: (sigs[s], keys[s]) for s in sources}, hashed=len(todo))
+    errors = [state.save({s: (sigs[s], keys[s]) for s in sources}, hashed=len(todo))]
     unchecked = list({f.key: f for f in scanned if f.key not in cache.entries}.values())
     records: dict[bytes, EvalRecord] = {}
     if unchecked:
@@ -374,8 +363,8 @@ def scan_and_check(
                     if rec is not None:
                         records[f.key] = rec
     hits = sum(1 for f in scanned if f.key in known)
-    cache.save({f.key for f in scanned})
-    return Checked(scanned, lambda: _summaries(scanned, cache, hits, records))
+    errors.append(cache.save({f.key for f in scanned}))
+    return Checked(scanned, lambda: _summaries(scanned, cache, hits, records), [e for e in errors if e])
 
 
 def inputs_fingerprint(scanned: list[ScannedFile], catalog: Catalog) -> str:

@@ -13,10 +13,10 @@ manifest means every file is hashed.
 from __future__ import annotations
 
 import os
-import pickle
-import tempfile
 import time
 from pathlib import Path
+
+from fmbench.leaderboard.cachefile import load_pickle, save_pickle
 
 MANIFEST_FORMAT = 1
 RACY_NS = 2_000_000_000  # a file changed this close before the last save is hashed again
@@ -35,14 +35,9 @@ class FileState:
         self.path = None if cache_dir is None else Path(cache_dir) / "file-state.pickle"
         self.entries: dict[str, tuple[Signature, bytes]] = {}
         self.saved_ns = 0
-        if self.path is not None and self.path.is_file():
-            try:
-                with self.path.open("rb") as fh:
-                    data = pickle.load(fh)  # noqa: S301 - our own cache file
-                if isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT:
-                    self.entries, self.saved_ns = data["entries"], data["saved_ns"]
-            except Exception:  # noqa: BLE001 - a corrupt manifest only means hashing again
-                self.entries, self.saved_ns = {}, 0
+        data = load_pickle(self.path)
+        if isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT:
+            self.entries, self.saved_ns = data["entries"], data["saved_ns"]
 
     def known_key(self, source: str, sig: Signature) -> bytes | None:
         """The remembered sha256 of ``source`` if it provably has not changed, else None."""
@@ -51,18 +46,11 @@ class FileState:
             return None
         return entry[1]
 
-    def save(self, current: dict[str, tuple[Signature, bytes]], *, hashed: int) -> None:
+    def save(self, current: dict[str, tuple[Signature, bytes]], *, hashed: int) -> str | None:
         """Remember ``current`` (signatures taken before each file was read); ``hashed``: how
-        many files were hashed this time (0 and nothing new: the manifest is already right)."""
+        many files were hashed this time (0 and nothing new: the manifest is already right).
+        None, or why it could not be saved."""
         if self.path is None or (not hashed and current == self.entries):
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".file-state.", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                data = {"format": MANIFEST_FORMAT, "saved_ns": time.time_ns(), "entries": current}
-                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            return None
+        data = {"format": MANIFEST_FORMAT, "saved_ns": time.time_ns(), "entries": current}
+        return save_pickle(self.path, data)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 import time
 from collections.abc import Sequence
@@ -28,22 +27,15 @@ class PublishResult:
     records: int = 0
     cache_hits: int = 0
     output_cache_hit: bool = False
+    cache_errors: list[str] = field(default_factory=list)  # caches not saved (the build is complete)
     timings: dict[str, float] = field(default_factory=dict)
 
 
 def _load_outputs(path: Path, key: str) -> dict | None:
-    try:
-        with path.open("rb") as fh:
-            data = pickle.load(fh)  # noqa: S301 - our own cache file
-    except Exception:  # noqa: BLE001 - missing or corrupt: build again
-        return None
+    from fmbench.leaderboard.cachefile import load_pickle
+
+    data = load_pickle(path)
     return data if isinstance(data, dict) and data.get("key") == key else None
-
-
-def _save_outputs(path: Path, data: dict) -> None:
-    from fmbench.records.io import write_text_atomic
-
-    write_text_atomic(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def build_leaderboard(
@@ -85,6 +77,7 @@ def build_leaderboard(
     else:
         res = checked.summaries()
         out = PublishResult(skipped=list(res.skipped), records=len(res.infos), cache_hits=res.cache_hits)
+    out.cache_errors += checked.cache_errors
     t1 = time.perf_counter()
     if strict and out.skipped:
         raise RecordError(f"--strict: {len(out.skipped)} invalid record(s): " + "; ".join(out.skipped))
@@ -98,8 +91,11 @@ def build_leaderboard(
         outputs = render_outputs(plan, Wanted(*wanted), workers=workers)
         md_text, json_text, site = outputs.md, outputs.json, outputs.site
         if out_cache is not None:
-            _save_outputs(out_cache, {"key": key, "skipped": out.skipped, "records": out.records,
-                                      "md": md_text, "json": json_text, "site": site})
+            from fmbench.leaderboard.cachefile import save_pickle
+
+            error = save_pickle(out_cache, {"key": key, "skipped": out.skipped, "records": out.records,
+                                            "md": md_text, "json": json_text, "site": site})
+            out.cache_errors += [error] if error else []
     t2 = time.perf_counter()
     if out_md is not None and md_text is not None:
         write_text_atomic(out_md, md_text)
