@@ -345,3 +345,17 @@ def test_a_cache_that_cannot_be_written_does_not_stop_the_build(tmp_path):
     warnings = [line for line in p.stderr.splitlines() if line.startswith("warning: cache ")]
     assert warnings and all("not saved (Not a directory)" in w for w in warnings), p.stderr
     assert "Traceback" not in p.stderr
+
+
+def test_timings_line_reports_phases_and_cache_use(tmp_path, capsys):
+    write_records(tmp_path / "evals", [make_record(model="m", value=0.7)])
+    args = ["build-leaderboard", "--evals", str(tmp_path / "evals"), "--out-json", str(tmp_path / "lb.json"),
+            "--cache-dir", str(tmp_path / "cache"), "--timings"]
+    lines = []
+    for _ in range(2):
+        main(args)
+        lines.append(next(x for x in capsys.readouterr().out.splitlines() if x.startswith("timings: ")))
+    for line in lines:
+        assert all(f"{phase} " in line for phase in ("scan+check", "build+render", "write", "total"))
+    assert lines[0].endswith("record cache hits 0; outputs from cache: no")
+    assert lines[1].endswith("record cache hits 1; outputs from cache: yes")
