@@ -359,3 +359,25 @@ def test_timings_line_reports_phases_and_cache_use(tmp_path, capsys):
         assert all(f"{phase} " in line for phase in ("scan+check", "build+render", "write", "total"))
     assert lines[0].endswith("record cache hits 0; outputs from cache: no")
     assert lines[1].endswith("record cache hits 1; outputs from cache: yes")
+
+
+@pytest.mark.parametrize(
+    ("flag", "target", "words"),
+    [
+        ("--out-html", "afile", "exists and is not a folder"),
+        ("--out-json", "afile/lb.json", "is a file, so the path cannot be created"),
+        ("--out-json", "adir", "is a folder; pass a file path"),
+    ],
+)
+def test_a_bad_output_path_writes_no_output(tmp_path, capsys, flag, target, words):
+    """One unusable output path is refused before anything is written: the good ones too."""
+    write_records(tmp_path / "evals", [make_record(model="m", value=0.7)])
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    (tmp_path / "adir").mkdir()
+    md = tmp_path / "out" / "index.md"
+    with pytest.raises(SystemExit) as exc:
+        main(["build-leaderboard", "--evals", str(tmp_path / "evals"), "--out-md", str(md),
+              flag, str(tmp_path / target), "--no-cache"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.count("\n") == 1 and flag in err and words in err, err
+    assert not md.exists() and not (tmp_path / "out").exists()

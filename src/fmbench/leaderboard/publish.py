@@ -38,6 +38,23 @@ def _load_outputs(path: Path, key: str) -> dict | None:
     return data if isinstance(data, dict) and data.get("key") == key else None
 
 
+def _check_targets(*, out_md: Path | None, out_json: Path | None, out_html: Path | None) -> None:
+    """Refuse unusable output paths before anything is built or written, so that one bad path
+    never leaves the other outputs half-updated."""
+    for flag, path, folder in (("--out-md", out_md, False), ("--out-json", out_json, False),
+                               ("--out-html", out_html, True)):
+        if path is None:
+            continue
+        path = Path(path)
+        if folder and path.exists() and not path.is_dir():
+            raise RecordError(f"{flag} {path}: exists and is not a folder; pass a folder for the site")
+        if not folder and path.is_dir():
+            raise RecordError(f"{flag} {path}: is a folder; pass a file path to write")
+        blocker = next((p for p in path.parents if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            raise RecordError(f"{flag} {path}: {blocker} is a file, so the path cannot be created")
+
+
 def build_leaderboard(
     evals: Sequence[Path],
     *,
@@ -62,6 +79,7 @@ def build_leaderboard(
     from fmbench.records.io import write_outputs, write_text_atomic
 
     t0 = time.perf_counter()
+    _check_targets(out_md=out_md, out_json=out_json, out_html=out_html)
     if workers is None:
         workers = min(4, os.cpu_count() or 1) if sys.platform == "linux" else 1
     catalog = load_catalog(catalog_dirs)
