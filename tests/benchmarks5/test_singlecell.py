@@ -77,6 +77,26 @@ def test_pca_logistic_matches_sklearn_pipeline(pbmc) -> None:  # noqa: ANN001
     assert Pk.shape == (len(te), len(np.unique(y[tr]))) and np.allclose(Pk.sum(1), 1)
 
 
+def test_pca_baselines_embed_before_and_after_fit(pbmc) -> None:  # noqa: ANN001
+    """A frozen-embedding probe calls embed() on a model it never fits: the PCA baselines give
+    the input itself then (they used to raise AttributeError), and the fitted scaler + PCA
+    projection after fit (compared with scikit-learn fitted directly)."""
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import StandardScaler
+
+    from fmbench.models.baselines.singlecell_baselines import PCAKNN, PCALogistic
+
+    y = np.searchsorted(np.unique(pbmc.y.astype(str)), pbmc.y.astype(str))
+    X = np.asarray(pbmc.X[:, :200], dtype=np.float64)
+    for model in (PCALogistic(n_components=20), PCAKNN(n_components=20)):
+        np.testing.assert_array_equal(model.embed(X[:50]), X[:50])
+        model.fit(X, y)
+        expected = PCA(20, svd_solver="full").fit(StandardScaler().fit_transform(X))
+        got = model.embed(X[:50])
+        want = expected.transform(StandardScaler().fit(X).transform(X[:50]))
+        np.testing.assert_allclose(np.abs(got), np.abs(want), atol=1e-6)  # PCA signs are arbitrary
+
+
 @pytest.mark.slow
 def test_suite_sensible_beats_majority(tmp_path, data_dir) -> None:  # noqa: ANN001
     maj = run("SUITE-PBMC-CELLTYPE", "majority", tmp_path / "maj", data_dir)

@@ -7,9 +7,28 @@ import numpy as np
 from fmbench.models.factory import BASELINES
 
 
-def _flat(X) -> np.ndarray:  # noqa: ANN001
+def flat(X) -> np.ndarray:  # noqa: ANN001
+    """Samples as rows of float64 features (time series and volumes flattened)."""
     X = np.asarray(X, dtype=np.float64)
     return X.reshape(len(X), -1)
+
+
+class PipelineModel:
+    """Scores and embeddings of a model whose scikit-learn pipeline (transforms, then a
+    classifier) is ``self.pipeline``, set in ``__init__`` or by ``fit``."""
+
+    pipeline = None
+
+    def predict_proba(self, X) -> np.ndarray:  # noqa: ANN001
+        return self.pipeline.predict_proba(flat(X))
+
+    def embed(self, X) -> np.ndarray:  # noqa: ANN001
+        """The features the classifier sees: the fitted transform after ``fit``; before it (a
+        frozen-embedding probe never fits the model) the flattened input itself, since the
+        unfitted scaler/PCA has nothing to apply."""
+        if self.pipeline is None or not hasattr(self.pipeline[-1], "classes_"):
+            return flat(X)
+        return self.pipeline[:-1].transform(flat(X))
 
 
 @BASELINES.register("dummy_classifier")
@@ -44,7 +63,7 @@ class MajorityClassifier:
 
 
 @BASELINES.register("logistic")
-class LogisticBaseline:
+class LogisticBaseline(PipelineModel):
     """StandardScaler + L2 LogisticRegression on the flattened input."""
 
     def __init__(self, C: float = 1.0, max_iter: int = 2000) -> None:
@@ -56,17 +75,6 @@ class LogisticBaseline:
 
     def fit(self, X, y: np.ndarray) -> LogisticBaseline:  # noqa: ANN001
         y = np.asarray(y, dtype=int)
-        self.pipeline.fit(_flat(X), y)
+        self.pipeline.fit(flat(X), y)
         self.classes_ = self.pipeline.classes_
         return self
-
-    def predict_proba(self, X) -> np.ndarray:  # noqa: ANN001
-        return self.pipeline.predict_proba(_flat(X))
-
-    def embed(self, X) -> np.ndarray:  # noqa: ANN001
-        """The features the classifier sees: the fitted transform after ``fit``; before it (a
-        frozen-embedding probe never fits the model) the flattened input itself, since the
-        unfitted scaler/PCA has nothing to apply."""
-        if not hasattr(self, "classes_") and not hasattr(self.pipeline[-1], "classes_"):
-            return _flat(X)
-        return self.pipeline[:-1].transform(_flat(X))

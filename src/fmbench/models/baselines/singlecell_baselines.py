@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from fmbench.models.baselines.classifiers import PipelineModel, flat
 from fmbench.models.factory import BASELINES
 
 
-def _flat(X) -> np.ndarray:  # noqa: ANN001
-    X = np.asarray(X, dtype=np.float64)
-    return X.reshape(len(X), -1)
-
-
-class _PCAPipeline:
+class _PCAPipeline(PipelineModel):
     def __init__(self, n_components: int, seed: int) -> None:
         self.n_components = n_components
         self.seed = seed
@@ -32,21 +28,10 @@ class _PCAPipeline:
     def _fit(self, X, y, classifier) -> None:  # noqa: ANN001
         from sklearn.pipeline import make_pipeline
 
-        X = _flat(X)
+        X = flat(X)
         self.pipeline = make_pipeline(*self._head(*X.shape), classifier)
         self.pipeline.fit(X, np.asarray(y, dtype=int))
         self.classes_ = self.pipeline.classes_
-
-    def predict_proba(self, X) -> np.ndarray:  # noqa: ANN001
-        return self.pipeline.predict_proba(_flat(X))
-
-    def embed(self, X) -> np.ndarray:  # noqa: ANN001
-        """The features the classifier sees: the fitted transform after ``fit``; before it (a
-        frozen-embedding probe never fits the model) the flattened input itself, since the
-        unfitted scaler/PCA has nothing to apply."""
-        if not hasattr(self, "classes_") and not hasattr(self.pipeline[-1], "classes_"):
-            return _flat(X)
-        return self.pipeline[:-1].transform(_flat(X))
 
 
 @BASELINES.register("pca_logistic")
