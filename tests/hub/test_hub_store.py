@@ -97,6 +97,13 @@ def test_review_controls_what_is_accepted(store, record_factory):
         store.review(subs[2].id, accept=False, reason="  ", reviewer=maint)
     assert [s.status for s in store.list_submissions(status="pending")] == ["pending"]
     assert len(store.list_submissions(submitter_id=maint.id)) == 0
+    from collections import Counter
+
+    store.submit(record_factory(7), maint)
+    for who in (None, alice.id, maint.id):  # counted in SQL == counted from the listed rows
+        listed = Counter(s.status for s in store.list_submissions(submitter_id=who, limit=1000))
+        assert store.submission_counts(submitter_id=who) == dict(listed)
+    assert store.submission_counts() == {"accepted": 1, "rejected": 1, "pending": 2}
 
 
 def test_import_records(store, record_factory):

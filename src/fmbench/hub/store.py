@@ -326,6 +326,14 @@ class Store:
         with self.engines.read.connect() as conn:
             return int(conn.execute(q).scalar_one())
 
+    def submission_counts(self, *, submitter_id: int | None = None) -> dict[str, int]:
+        """Submissions per status (of one submitter, or all), counted in the database."""
+        q = select(submissions.c.status, func.count()).group_by(submissions.c.status)
+        if submitter_id is not None:
+            q = q.where(submissions.c.submitter_id == submitter_id)
+        with self.engines.read.connect() as conn:
+            return {status: int(n) for status, n in conn.execute(q)}
+
     def review(self, sub_id: int, *, accept: bool, reason: str | None, reviewer: User) -> Submission:
         """Accept or reject (a rejection needs a reason); only maintainers may review."""
         if not reviewer.is_maintainer:
