@@ -26,7 +26,7 @@ import numpy as np
 from fmbench.catalog.schema import DatasetCard
 from fmbench.data.dataset import Dataset
 from fmbench.data.loaders import LOADERS
-from fmbench.data.loaders.npy_table import read_metadata
+from fmbench.data.loaders.npy_table import card_labels, read_metadata
 from fmbench.errors import ConfigError, DataError
 
 
@@ -128,12 +128,6 @@ def load(folder: Path, card: DatasetCard, digest: str) -> Dataset:
             rows.append(block_means(vol, grid))
     X = np.stack(rows).astype(np.float32)
     meta = meta.reset_index(drop=True)
-    y = None
-    label_column = card.params.get("label_column")
-    if label_column is not None:
-        if label_column not in meta.columns:
-            raise DataError(f"{labels_path}: label column {label_column!r} not found "
-                            f"(columns: {list(map(str, meta.columns))})")
-        y = meta[label_column].astype(object).where(meta[label_column].notna(), None).to_numpy()
+    y = card_labels(meta, card, labels_path)
     return Dataset(card=card, digest=digest, meta=meta, X=X, y=y,
                    extras={"feature_names": feature_names, "volume_shape": list(first_shape or ())})

@@ -22,6 +22,18 @@ def read_metadata(path: Path) -> pd.DataFrame:
         raise DataError(f"{path}: cannot parse as CSV: {str(exc).splitlines()[0]}") from None
 
 
+def card_labels(meta: pd.DataFrame, card: DatasetCard, path: Path) -> np.ndarray | None:
+    """The labels in the card's ``params.label_column`` of the metadata (missing -> None), or
+    None when the card names no label column; a column the metadata lacks is a DataError."""
+    label_column = card.params.get("label_column")
+    if label_column is None:
+        return None
+    if label_column not in meta.columns:
+        raise DataError(f"{path}: label column {label_column!r} not found "
+                        f"(metadata columns: {list(map(str, meta.columns))})")
+    return meta[label_column].astype(object).where(meta[label_column].notna(), None).to_numpy()
+
+
 def load_array(path: Path) -> np.ndarray:
     try:
         return np.load(path, mmap_mode="r", allow_pickle=False)

@@ -23,7 +23,7 @@ import pandas as pd
 from fmbench.catalog.schema import DatasetCard
 from fmbench.data.dataset import Dataset
 from fmbench.data.loaders import LOADERS
-from fmbench.data.loaders.npy_table import read_metadata
+from fmbench.data.loaders.npy_table import card_labels, read_metadata
 from fmbench.errors import DataError
 
 
@@ -79,11 +79,5 @@ def load(folder: Path, card: DatasetCard, digest: str) -> Dataset:
     cols = feature_columns(table, card, folder, path)
     X = numeric_features(table, cols, path)
     meta = table.drop(columns=cols).reset_index(drop=True)
-    y = None
-    label_column = card.params.get("label_column")
-    if label_column is not None:
-        if label_column not in meta.columns:
-            raise DataError(f"{path}: label column {label_column!r} not found "
-                            f"(metadata columns: {list(map(str, meta.columns))})")
-        y = meta[label_column].astype(object).where(meta[label_column].notna(), None).to_numpy()
+    y = card_labels(meta, card, path)
     return Dataset(card=card, digest=digest, meta=meta, X=X, y=y, extras={"feature_names": cols})
