@@ -348,20 +348,7 @@ def scan_and_check(
             keys[source] = hashlib.sha256(contents[source]).digest()
     scanned = [ScannedFile(s, keys[s], contents.get(s)) for s in sources]
     errors = [state.save({s: (sigs[s], keys[s]) for s in sources}, hashed=len(todo))]
-    unchecked = list({f.key: f for f in scanned if f.key not in cache.entries}.values())
-    records: dict[bytes, EvalRecord] = {}
-    if unchecked:
-        cache.dirty = True
-        if workers > 1 and len(unchecked) >= PARALLEL_MIN:
-            for f, o in zip(unchecked, _outcomes_parallel(unchecked, catalog, workers), strict=True):
-                cache.entries[f.key] = o
-        else:
-            with no_gc():
-                for f in unchecked:
-                    o, rec = _outcome(f.data(), catalog)
-                    cache.entries[f.key] = o
-                    if rec is not None:
-                        records[f.key] = rec
+    records = _check_uncached(scanned, cache, catalog, workers)  # e.g. the record cache was lost
     hits = sum(1 for f in scanned if f.key in known)
     errors.append(cache.save({f.key for f in scanned}))
     return Checked(scanned, lambda: _summaries(scanned, cache, hits, records), [e for e in errors if e])
@@ -387,25 +374,34 @@ def collect_infos(
     """Validate every file (or take its outcome from the cache) and return summaries whose
     full records are parsed again only when a renderer needs them."""
     cache = _Cache(cache_dir, catalog_fingerprint(catalog))
-    records: dict[bytes, EvalRecord] = {}
-    with no_gc():
-        todo = [f for f in files if f.key not in cache.entries]
-        todo = list({f.key: f for f in todo}.values())
-        hits = len(files) - len(todo)
-        if workers > 1 and len(todo) >= PARALLEL_MIN:
-            outcomes = _outcomes_parallel(todo, catalog, workers)
-            for f, o in zip(todo, outcomes, strict=True):
-                cache.entries[f.key] = o
-        else:
-            for f in todo:
-                o, rec = _outcome(f.data(), catalog)
-                cache.entries[f.key] = o
-                if rec is not None:
-                    records[f.key] = rec
-        cache.dirty = bool(todo)
+    hits = sum(1 for f in files if f.key in cache.entries)
+    records = _check_uncached(files, cache, catalog, workers)
     res = _summaries(files, cache, hits, records)
     cache.save({f.key for f in files})
     return res
+
+
+def _check_uncached(
+    files: list[ScannedFile], cache: _Cache, catalog: Catalog, workers: int
+) -> dict[bytes, EvalRecord]:
+    """Check each distinct content the cache does not know and record its outcome there; the
+    records parsed in this process (none when workers did the checking), by content hash."""
+    todo = list({f.key: f for f in files if f.key not in cache.entries}.values())
+    records: dict[bytes, EvalRecord] = {}
+    if not todo:
+        return records
+    cache.dirty = True
+    if workers > 1 and len(todo) >= PARALLEL_MIN:
+        for f, o in zip(todo, _outcomes_parallel(todo, catalog, workers), strict=True):
+            cache.entries[f.key] = o
+        return records
+    with no_gc():
+        for f in todo:
+            o, rec = _outcome(f.data(), catalog)
+            cache.entries[f.key] = o
+            if rec is not None:
+                records[f.key] = rec
+    return records
 
 
 def _summaries(
