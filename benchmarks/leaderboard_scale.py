@@ -125,7 +125,7 @@ def run_command(evals: Path, out: Path, cache: Path) -> dict:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # cumulative: differences are taken below
     line = next(x for x in stdout.splitlines() if x.startswith("timings: "))
     phases = {k: float(v) for k, v in re.findall(r"([\w+]+) ([0-9.]+) s", line.split(";")[0])}
-    ranked = re.search(r"(\d+) record\(s\) ranked, (\d+) skipped", stdout)
+    ranked = re.search(r"(\d+) record\(s\) read, (\d+) skipped", stdout)
     return {
         "wall_s": wall,
         "cpu_total": usage.ru_utime + usage.ru_stime,

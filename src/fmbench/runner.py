@@ -45,8 +45,8 @@ def prepare_context(catalog: Catalog, suite_id: str, config: ModelConfig, *, dat
     ctx = RunContext(
         suite=suite, benchmark=benchmark, dataset=dataset, model_config=config,
         new_model=lambda: build_model(config),
-        seed_split=suite.split.seed if seed is None else seed,
-        seed_bootstrap=suite.bootstrap.seed if seed is None else seed,
+        seed_split=suite.run_seeds(seed)[0],
+        seed_bootstrap=suite.run_seeds(seed)[1],
         options=dict(options or {}),
     )
     return ctx
@@ -77,7 +77,10 @@ def record_from_result(ctx: RunContext, result: TaskResult, *, wall_s: float, se
             "peak_rss_mb": peak_rss_mb(),
         },
         provenance=provenance(seed if seed is not None else ctx.seed_split, protocol=protocol_name(ctx),
-                              split_seed=ctx.seed_split, bootstrap_seed=ctx.seed_bootstrap),
+                              split_seed=ctx.seed_split, bootstrap_seed=ctx.seed_bootstrap,
+                              deviations=ctx.suite.deviations(split_seed=ctx.seed_split,
+                                                              bootstrap_seed=ctx.seed_bootstrap,
+                                                              protocol=protocol_name(ctx))),
         notes=status_note,
     )
     return finalize(record)

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from fmbench.catalog.registry import load_catalog
 from fmbench.records.io import finalize, record_to_yaml
 from fmbench.records.schema import EvalRecord, encode_replicates
 
 _counter = iter(range(1_000_000))
+
+
+@cache
+def _catalog():  # noqa: ANN202
+    return load_catalog()
+
+
+def _suite(benchmark: str, suite: str):  # noqa: ANN202
+    cat = _catalog()
+    return cat.suite(cat.benchmark(benchmark).canonical_suite if suite == "canonical" else suite)
 
 
 def make_record(
@@ -33,7 +45,12 @@ def make_record(
     eval_id: str | None = None,
     evidence: str = "run",
     digest: bool = True,
+    suite: str | None = "canonical",
+    seed: int | None = None,
+    protocol: str | None = None,
 ) -> EvalRecord:
+    """A valid record. A run is pre-specified by default: made on the benchmark's canonical suite
+    at the suite's own seeds and protocol (``seed``/``protocol`` make it exploratory)."""
     metric = metric or {"BM-TOY-CLASS": "AUROC", "BM-BRAIN-MAE": "Correlation"}.get(benchmark, "AUROC")
     metrics: dict[str, Any] = {}
     if status == "completed" or value is not None:
@@ -53,6 +70,12 @@ def make_record(
         "metrics": metrics,
         **(extra or {}),
     }
+    if evidence == "run" and suite is not None:
+        spec = _suite(benchmark, suite)
+        data.setdefault("suite_id", spec.id)
+        split_seed, boot_seed = spec.run_seeds(seed)
+        data.setdefault("provenance", {"seed": split_seed, "protocol": protocol or spec.protocol,
+                                       "split_seed": split_seed, "bootstrap_seed": boot_seed})
     if status == "failed":
         data["error"] = "model raised ValueError"
     if not rankable:

@@ -74,7 +74,7 @@ def _reps(center: float, noise: np.ndarray) -> np.ndarray:
 def test_paired_tie_and_separation_from_replicates(catalog):
     rng = np.random.default_rng(0)
     shared = rng.normal(0, 0.05, size=1000)  # the same resamples move both models together
-    own = rng.normal(0, 0.002, size=1000)
+    own = rng.normal(0, 0.001, size=1000)
     # b is 0.004 below a: paired difference = 0.004 + own noise, CI well above 0 -> separated,
     # although the marginal CIs (width ~0.2) overlap heavily.
     a = make_record(model="a", value=0.800, ci=(0.70, 0.90), replicates=_reps(0.800, shared))
@@ -123,16 +123,17 @@ def test_ties_compare_with_group_leader_not_neighbour(catalog):
 
 def test_records_without_ci_tie_only_on_equal_values(catalog):
     recs = [
-        make_record(model="a", value=0.9, evidence="reported"),
-        make_record(model="b", value=0.9, evidence="reported"),
-        make_record(model="c", value=0.85, evidence="reported"),
+        make_record(model="a", value=0.9),
+        make_record(model="b", value=0.9),
+        make_record(model="c", value=0.85),
         make_record(model="d", value=0.84, ci=(0.80, 0.86)),
     ]
     board = _board(recs, catalog, "BM-TOY-CLASS")
-    # c has no CI; d's CI contains c's value -> tied by value.
-    assert [(r.model_id, r.rank_label) for r in board.rows] == [
-        ("a", "=1"),
-        ("b", "=1"),
-        ("c", "=3"),
-        ("d", "=3"),
+    # no replicates: the CI rule, said under the table; c has no CI, d's CI contains c's value
+    assert board.tables[0].tie_rule == "ci" and "do not share a bootstrap" in board.tables[0].rule_note
+    assert [(r.model_id, r.rank_label, r.rank_interval) for r in board.rows] == [
+        ("a", "=1", None),
+        ("b", "=1", None),
+        ("c", "=3", None),
+        ("d", "=3", None),
     ]

@@ -108,6 +108,19 @@ class Catalog:
                 problems.append(f"{src}: benchmark_id: unknown benchmark {suite.benchmark_id!r}")
             if suite.dataset_id not in self.datasets:
                 problems.append(f"{src}: dataset_id: unknown dataset {suite.dataset_id!r}")
+        for bid, bench in sorted(self.benchmarks.items()):
+            if bench.canonical_suite is None:
+                continue
+            src = self.sources.get(("benchmark", bid), bid)
+            suite = self.suites.get(bench.canonical_suite)
+            if suite is None:
+                close = difflib.get_close_matches(bench.canonical_suite, self.suites, n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                problems.append(f"{src}: canonical_suite: unknown suite {bench.canonical_suite!r}.{hint}")
+            elif suite.benchmark_id != bid:
+                problems.append(
+                    f"{src}: canonical_suite: suite {suite.id!r} evaluates {suite.benchmark_id!r}, not {bid!r}"
+                )
         return problems
 
 

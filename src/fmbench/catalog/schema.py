@@ -61,6 +61,11 @@ class BenchmarkSpec(Spec):
     probe_grids: dict[str, list[float]] = Field(
         default_factory=dict, description="Default severity grids per robustness probe."
     )
+    canonical_suite: str | None = Field(
+        None,
+        description="The suite whose test set the benchmark is primarily judged on; its ranked "
+        "table comes first on the leaderboard. Must be a suite of this benchmark.",
+    )
 
     @model_validator(mode="after")
     def _primary_is_listed(self) -> BenchmarkSpec:
@@ -143,6 +148,50 @@ class SuiteSpec(Spec):
     params: dict[str, Any] = Field(
         default_factory=dict, description="Protocol-specific settings (probe grids, mask fraction, …)."
     )
+    seeds: list[int] | None = Field(
+        None,
+        min_length=2,
+        max_length=100,
+        description="Pre-specified split seeds, when the suite is run several times (`run --seed k` for "
+        "each). A leaderboard row then shows the mean ± sd over these seeds. Must include split.seed.",
+    )
+
+    @model_validator(mode="after")
+    def _seeds(self) -> SuiteSpec:
+        if self.seeds is not None:
+            if len(set(self.seeds)) != len(self.seeds):
+                raise ValueError("seeds: must be distinct")
+            if self.split.seed not in self.seeds:
+                raise ValueError(f"seeds: must include split.seed ({self.split.seed}), the seed `run` uses by default")
+        return self
+
+    def prespecified_seeds(self) -> list[int]:
+        """The split seeds whose runs are pre-specified (ranked); any other seed is exploratory."""
+        return list(self.seeds) if self.seeds is not None else [self.split.seed]
+
+    def run_seeds(self, seed: int | None) -> tuple[int, int]:
+        """(split seed, bootstrap seed) of ``run --seed seed`` (None: the suite's own).
+
+        A pre-specified seed keeps the suite's bootstrap seed, so that its records resample the
+        way the suite says; any other seed moves both (an exploratory run)."""
+        if seed is None or seed in self.prespecified_seeds():
+            return (self.split.seed if seed is None else seed), self.bootstrap.seed
+        return seed, seed
+
+    def deviations(self, *, split_seed: object, bootstrap_seed: object, protocol: object) -> list[str]:
+        """Why a run of this suite is not pre-specified (empty when it is): the seeds and the
+        protocol a record says it used, against what the suite fixes."""
+        out = []
+        if protocol != self.protocol:
+            out.append(f"protocol {protocol!r} instead of the suite's {self.protocol!r}")
+        if not isinstance(split_seed, int) or not isinstance(bootstrap_seed, int):
+            out.append("the record does not say which split and bootstrap seeds it used")
+        elif split_seed not in self.prespecified_seeds():
+            seeds = ", ".join(str(s) for s in self.prespecified_seeds())
+            out.append(f"seed {split_seed} instead of the suite's {seeds}")
+        elif bootstrap_seed != self.bootstrap.seed:
+            out.append(f"bootstrap seed {bootstrap_seed} instead of the suite's {self.bootstrap.seed}")
+        return out
 
 
 class FileDigest(Spec):

@@ -80,7 +80,7 @@ def _build(evals, out_md, out_html, out_json, strict, catalog, cache_dir, no_cac
     for warning in result.cache_errors:
         print(f"warning: {warning}", file=sys.stderr)
     console.print(
-        f"{result.records} record(s) ranked, {len(result.skipped)} skipped ({result.timings['total']:.2f} s)"
+        f"{result.records} record(s) read, {len(result.skipped)} skipped ({result.timings['total']:.2f} s)"
     )
     if timings:
         phases = ", ".join(f"{k} {v:.3f} s" for k, v in result.timings.items())

@@ -33,7 +33,7 @@ try:  # optional Rust YAML parser, ~9x faster than libyaml+PyYAML on records (ex
 except ImportError:  # pragma: no cover - the reference parser is always there
     _yaml_rs = None
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 PARALLEL_MIN = 400  # files to parse before forking workers pays off
 RECORD_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -122,7 +122,7 @@ def catalog_fingerprint(catalog: Catalog) -> str:
     from fmbench import __version__
 
     data = {bid: b.model_dump(mode="json") for bid, b in sorted(catalog.benchmarks.items())}
-    data["__suites__"] = {sid: s.benchmark_id for sid, s in sorted(catalog.suites.items())}
+    data["__suites__"] = {sid: s.model_dump(mode="json") for sid, s in sorted(catalog.suites.items())}
     blob = json.dumps([CACHE_FORMAT, __version__, data], sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:20]
 

@@ -17,10 +17,29 @@ import jinja2
 from markupsafe import Markup
 
 from fmbench.leaderboard.boards import slug
-from fmbench.leaderboard.htmlparts import TIE_WORDS, breakdown_sections, metrics_table, ranking_table
+from fmbench.leaderboard.htmlparts import (
+    TIE_WORDS,
+    breakdown_sections,
+    exploratory_table,
+    metric_head,
+    metrics_table,
+    ranking_table,
+    reported_metrics_table,
+    reported_table,
+    wrap,
+)
 from fmbench.leaderboard.jsonout import board_csv, render_json
-from fmbench.leaderboard.model import BenchmarkBoard, Leaderboard
-from fmbench.leaderboard.text import ci_text, direction_sentence, domain_icon, num, rank_text, value_text
+from fmbench.leaderboard.model import BenchmarkBoard, Leaderboard, RankedTable
+from fmbench.leaderboard.text import (
+    ci_text,
+    direction_mark,
+    direction_sentence,
+    domain_icon,
+    interval_text,
+    num,
+    rank_text,
+    value_text,
+)
 from fmbench.svgplot import forest_plot, line_chart
 
 MAX_CURVE_MODELS = 10
@@ -74,6 +93,11 @@ def _env() -> jinja2.Environment:
         domain_icon=domain_icon,
         tie_words=TIE_WORDS,
         ranking_table=ranking_table,
+        reported_table=reported_table,
+        metric_head=metric_head,
+        interval_text=interval_text,
+        direction_mark=direction_mark,
+        wrap=wrap,
         css=Markup(_asset("leaderboard.css")),  # noqa: S704 - our own packaged asset
         js=Markup(_asset("sortable.js")),  # noqa: S704 - our own packaged asset
     )
@@ -105,23 +129,24 @@ def render_index_card(b: BenchmarkBoard, link: dict) -> str:
     return str(_env().get_template("macros.html").module.card(b, link))  # type: ignore[attr-defined]
 
 
-def _metric_cols(b: BenchmarkBoard) -> list[str]:
+def _metric_cols(b: BenchmarkBoard, rows: list) -> list[str]:  # noqa: ANN001 - Row or Reported
     cols: list[str] = []
-    for r in b.rows:
+    for r in rows:
         cols += [m for m in r.metrics if m not in cols]
     order = list(b.metric_directions)
     return sorted(cols, key=lambda m: (order.index(m) if m in order else len(order), m))
 
 
 def _curve_charts(b: BenchmarkBoard) -> list[tuple[str, Markup]]:
+    shown = [r for _, r in b.shown_results()][:MAX_CURVE_MODELS]
     keys: list[tuple[str, str]] = []
-    for r in b.rows[:MAX_CURVE_MODELS]:
+    for r in shown:
         keys += [(c.probe, c.quantity) for c in r.curves if (c.probe, c.quantity) not in keys]
     out = []
     for probe, quantity in sorted(keys):
         series = [
-            (r.model_name, c.levels, c.values)
-            for r in b.rows[:MAX_CURVE_MODELS]
+            (label, c.levels, c.values)
+            for label, r in b.shown_results()[:MAX_CURVE_MODELS]
             for c in r.curves
             if (c.probe, c.quantity) == (probe, quantity)
         ]
@@ -134,23 +159,30 @@ def _curve_charts(b: BenchmarkBoard) -> list[tuple[str, Markup]]:
 def render_html_benchmark(
     lb: Leaderboard, benchmark_id: str, *, base_url: str = "", links: SiteLinks | None = None
 ) -> str:
-    """One benchmark's page: ranked table, forest plot, full metrics, breakdowns, curves."""
+    """One benchmark's page: ranked tables, forest plots, full metrics, reported results,
+    breakdowns, curves."""
     return render_html_board(lb.benchmark(benchmark_id), title=lb.title, base_url=base_url, links=links)
+
+
+def _table_parts(b: BenchmarkBoard, t: RankedTable) -> dict:
+    forest = forest_plot(
+        [(r.model_name, r.score.value, r.score.ci) for r in t.rows if r.score.value is not None],  # type: ignore[misc]
+        metric=b.primary_metric,
+        direction=b.direction,
+    )
+    return {
+        "t": t,
+        "ranking_html": ranking_table(b, t),
+        "forest": forest,
+        "metrics_table": metrics_table(b, _metric_cols(b, t.rows), t.rows),
+        "exploratory_html": exploratory_table(t) if t.exploratory else "",
+    }
 
 
 def render_html_board(
     b: BenchmarkBoard, *, title: str, base_url: str = "", links: SiteLinks | None = None
 ) -> str:
     """The page of one board (``title``: the leaderboard's title, for the browser tab)."""
-    forest = forest_plot(
-        [
-            (r.model_name, r.score.value, r.score.ci)
-            for r in b.rows  # type: ignore[misc]
-            if r.score.value is not None
-        ],
-        metric=b.primary_metric,
-        direction=b.direction,
-    )
     return (
         _env()
         .get_template("benchmark.html")
@@ -158,10 +190,10 @@ def render_html_board(
             b=b,
             link=(links or SiteLinks()).resolve(base_url),
             page_title=f"{b.name} · {title}",
-            forest=forest,
-            ranking_html=ranking_table(b),
-            metrics_table=metrics_table(b, _metric_cols(b)),
-            has_breakdowns=any(r.breakdowns for r in b.rows),
+            tables=[_table_parts(b, t) for t in b.tables],
+            reported_html=reported_table(b) if b.reported else "",
+            reported_metrics=reported_metrics_table(b, _metric_cols(b, b.reported)) if b.reported else "",
+            has_breakdowns=any(r.breakdowns for _, r in b.shown_results()),
             breakdown_html=breakdown_sections(b),
             curve_charts=_curve_charts(b),
             domain_anchor=slug(b.health_domain),

@@ -6,8 +6,9 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from typing import Any
 
-from fmbench.leaderboard.model import BenchmarkBoard, Leaderboard
+from fmbench.leaderboard.model import BenchmarkBoard, Leaderboard, Row
 
 SCHEMA_ID = "https://fmbench.example/schemas/leaderboard.schema.json"
 
@@ -42,36 +43,46 @@ def leaderboard_csv(lb: Leaderboard, benchmark_id: str) -> str:
 
 
 def board_csv(board: BenchmarkBoard) -> str:
-    """A board's ranked rows with every metric (value and CI bounds) as CSV."""
+    """A board's ranked rows, table by table (``test_set`` names the table), with every metric
+    (value and CI bounds) as CSV. Reported and exploratory results are in the JSON."""
     metrics: list[str] = []
     for r in board.rows:
         metrics += [m for m in r.metrics if m not in metrics]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    header = ["rank", "rank_label", "model_id", "model_name", "eval_id", "dataset", "evidence", "date"]
+    header = ["test_set", "rank", "rank_label", "rank_low", "rank_high", "model_id", "model_name", "eval_id",
+              "dataset", "evidence", "date"]
     for m in metrics:
         header += [m, f"{m}_ci_low", f"{m}_ci_high"]
     w.writerow(header)
-    for r in board.rows:
-        row: list[object] = [
-            r.rank,
-            r.rank_label,
-            r.model_id,
-            r.model_name,
-            r.eval_id,
-            r.dataset,
-            r.evidence,
-            r.date,
-        ]
-        for m in metrics:
-            c = r.metrics.get(m)
-            row += [
-                "" if c is None or c.value is None else repr(c.value),
-                "" if c is None or c.ci is None else repr(c.ci[0]),
-                "" if c is None or c.ci is None else repr(c.ci[1]),
-            ]
-        w.writerow([_csv_safe(x) if 2 <= i <= 5 else x for i, x in enumerate(row)])
+    for t in board.tables:
+        for r in t.rows:
+            _csv_row(w, t.test_set.key, r, metrics)
     return buf.getvalue()
+
+
+def _csv_row(w: Any, key: str, r: Row, metrics: list[str]) -> None:
+    row: list[object] = [
+        key,
+        r.rank,
+        r.rank_label,
+        "" if r.rank_interval is None else r.rank_interval[0],
+        "" if r.rank_interval is None else r.rank_interval[1],
+        r.model_id,
+        r.model_name,
+        r.eval_id,
+        r.dataset,
+        r.evidence,
+        r.date,
+    ]
+    for m in metrics:
+        c = r.metrics.get(m)
+        row += [
+            "" if c is None or c.value is None else repr(c.value),
+            "" if c is None or c.ci is None else repr(c.ci[0]),
+            "" if c is None or c.ci is None else repr(c.ci[1]),
+        ]
+    w.writerow([_csv_safe(x) if i in (0, 5, 6, 7, 8) else x for i, x in enumerate(row)])
 
 
 def _csv_safe(x: object) -> object:

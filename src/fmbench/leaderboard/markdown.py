@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from fmbench.leaderboard.model import BenchmarkBoard, Breakdown, Leaderboard, Row
+from fmbench.leaderboard.model import BenchmarkBoard, Breakdown, Cell, Leaderboard, RankedTable, Reported, Row
 from fmbench.leaderboard.text import (
     DASH,
     MEDALS,
     ci_text,
     code,
+    direction_mark,
     direction_sentence,
     domain_icon,
+    interval_text,
     md,
+    medal,
     num,
     rank_text,
+    seeds_text,
     value_text,
 )
 
@@ -37,49 +41,72 @@ def _table(header: list[str], align: list[str], rows: list[list[str]]) -> list[s
     return out
 
 
-def _ranking_table(b: BenchmarkBoard) -> list[str]:
+def _metric_head(b: BenchmarkBoard, metric: str) -> str:
+    return f"{md(metric)} {direction_mark(b.metric_directions.get(metric, 'higher'), b.metric_targets.get(metric))}"
+
+
+def _score_text(r: Row) -> str:
+    if r.seeds is not None:
+        return seeds_text(r.seeds.mean, r.seeds.sd, r.seeds.min, r.seeds.max)
+    return num(r.score.value)
+
+
+def _ranking_table(b: BenchmarkBoard, t: RankedTable) -> list[str]:
     rows = []
-    for r in b.rows:
-        name = f"**{md(r.model_name)}**" + (" 👑" if r.rank == 1 else "")
+    for r in t.rows:
+        deco = medal(r.rank) + (" 👑" if r.rank == 1 else "")
         rows.append(
             [
                 rank_text(r.rank, r.rank_label),
-                name,
-                num(r.score.value),
+                interval_text(r.rank_interval),
+                f"**{md(r.model_name)}**" + (f" {deco}" if deco else ""),
+                _score_text(r),
                 ci_text(r.score),
                 md(r.dataset),
                 r.evidence,
                 r.date,
             ]
         )
+    score_head = _metric_head(b, b.primary_metric) + (" (mean ± sd, min–max)" if t.test_set.seeds else "")
     return _table(
-        ["Rank", "Model", f"{md(b.primary_metric)}", "95% CI", "Dataset", "Evidence", "Date"],
-        [":---:", ":---", ":---:", ":---:", ":---", ":---", ":---"],
+        ["Rank", "95% rank interval", "Model", score_head, "95% CI", "Dataset", "Evidence", "Date"],
+        [":---:", ":---:", ":---", ":---:", ":---:", ":---", ":---", ":---"],
         rows,
     )
 
 
-def _full_metrics(b: BenchmarkBoard) -> list[str]:
+def _metrics_rows(b: BenchmarkBoard, metrics: Mapping[str, Cell]) -> list[str]:
+    rows = [
+        [
+            md(name),
+            direction_mark(b.metric_directions.get(name, "higher"), b.metric_targets.get(name)),
+            num(c.value),
+            ci_text(c),
+            DASH if c.n is None else str(c.n),
+            md(c.reason) if c.reason else "",
+        ]
+        for name, c in metrics.items()
+    ]
+    return _table(
+        ["Metric", "Better", "Value", "95% CI", "N", "Note"], ["---", ":---:", "---:", ":---:", "---:", "---"], rows
+    )
+
+
+def _full_metrics(b: BenchmarkBoard, t: RankedTable) -> list[str]:
     body: list[str] = []
-    for r in b.rows:
+    for r in t.rows:
         body += [
             f"**{rank_text(r.rank, r.rank_label)} · {md(r.model_name)}** "
-            f"({code(r.eval_id)}, {r.evidence}, {r.records} record(s))",
+            f"({code(r.eval_id)}, {r.evidence}, {r.records} pre-specified record(s), latest shown)",
             "",
         ]
-        rows = [
-            [
-                md(name),
-                num(c.value),
-                ci_text(c),
-                DASH if c.n is None else str(c.n),
-                md(c.reason) if c.reason else "",
-            ]
-            for name, c in r.metrics.items()
-        ]
-        body += _table(
-            ["Metric", "Value", "95% CI", "N", "Note"], ["---", "---:", ":---:", "---:", "---"], rows
-        )
+        if r.seeds is not None:
+            per_seed = ", ".join(
+                f"seed {s.seed}: {num(s.value)} ({code(s.eval_id)})" for s in r.seeds.seeds
+            )
+            body += [f"Per seed ({md(b.primary_metric)}): {per_seed}. "
+                     "The metrics below are the latest seed's record.", ""]
+        body += _metrics_rows(b, r.metrics)
         body.append("")
         if r.source:
             body += [f"Source: {md(r.source)}", ""]
@@ -88,25 +115,89 @@ def _full_metrics(b: BenchmarkBoard) -> list[str]:
     return ['??? abstract "Full metrics for all models"', "", *_indent(body)]
 
 
-def _breakdown(r: Row, bd: Breakdown, direction: str) -> list[str]:
+def _exploratory(t: RankedTable) -> list[str]:
+    rows = [[md(x.model_name), value_text(x.score), ci_text(x.score), x.date, md(x.reason), code(x.eval_id)]
+            for x in t.exploratory]
+    body = _table(
+        ["Model", "Score", "95% CI", "Date", "Why not ranked", "Record"],
+        [":---", ":---:", ":---:", ":---", ":---", ":---"],
+        rows,
+    )
+    n = len(t.exploratory)
+    return [f'??? note "{n} exploratory run{"s" if n != 1 else ""}, not ranked"', "", *_indent(body), ""]
+
+
+def _ranked_section(b: BenchmarkBoard, t: RankedTable) -> list[str]:
+    out = [f"##### {md(t.title)} {{ #{t.anchor} }}", ""]
+    if t.test_set.canonical:
+        out += ["*The benchmark's canonical suite.*", ""]
+    if t.rows:
+        out += [*_ranking_table(b, t), ""]
+        out += [f"*{md(t.rule_note)}*", ""]
+    else:
+        out += ["*No pre-specified runs on this test set yet.*", ""]
+    if t.superseded:
+        out += [f"*{t.superseded} earlier pre-specified record(s) superseded by their model's latest.*", ""]
+    if t.exploratory:
+        out += _exploratory(t)
+    if t.rows:
+        out += [*_full_metrics(b, t), ""]
+    return out
+
+
+def _reported_section(b: BenchmarkBoard) -> list[str]:
+    rows = [
+        [
+            f"**{md(x.model_name)}**",
+            value_text(x.score),
+            ci_text(x.score),
+            md(x.dataset),
+            md(x.source) if x.source else DASH,
+            x.date,
+            md(x.notes) if x.notes else "",
+        ]
+        for x in b.reported
+    ]
+    out = [
+        "#### Reported elsewhere — different data, not reproduced here",
+        "",
+        "Results from papers or self-reports, on their own data and protocol: not comparable with the runs "
+        "above or with each other, so they carry no rank. Sorted by value.",
+        "",
+        *_table(
+            ["Model", _metric_head(b, b.primary_metric), "95% CI", "Dataset", "Source", "Date", "Notes"],
+            [":---", ":---:", ":---:", ":---", ":---", ":---", ":---"],
+            rows,
+        ),
+        "",
+    ]
+    body: list[str] = []
+    for x in b.reported:
+        body += [f"**{md(x.model_name)}** ({code(x.eval_id)}, reported)", "", *_metrics_rows(b, x.metrics), ""]
+    out += ['??? abstract "Full metrics of reported results"', "", *_indent(body), ""]
+    return out
+
+
+def _breakdown(b: BenchmarkBoard, label: str, bd: Breakdown) -> list[str]:
     rows = []
     n_medals = min(3, len(bd.groups) - 1)
     for i, g in enumerate(bd.groups):
         label = f"{MEDALS[i + 1]} {md(g.group)}" if i < n_medals else md(g.group)
         rows.append([label, *[value_text(g.metrics.get(m)) for m in bd.metrics], str(g.N)])
     body = _table(
-        [md(bd.label), *[md(m) for m in bd.metrics], "N"],
+        [md(bd.label), *[_metric_head(b, m) for m in bd.metrics], "N"],
         ["---", *(["---:"] * len(bd.metrics)), "---:"],
         rows,
     )
     if bd.sort_metric:
+        direction = b.metric_directions.get(bd.sort_metric, "higher")
         body += ["", f"Groups sorted by {md(bd.sort_metric)}: {direction_sentence(direction)}"]
     if bd.withheld:
         body += ["", f"{bd.withheld} group(s) withheld: smaller than the suite's minimum group size."]
-    return [f'??? note "{md(r.model_name)} by {md(bd.label)}"', "", *_indent(body), ""]
+    return [f'??? note "{label} by {md(bd.label)}"', "", *_indent(body), ""]
 
 
-def _curves(r: Row) -> list[str]:
+def _curves(label: str, r: Row | Reported) -> list[str]:
     body: list[str] = []
     probes: dict[str, list] = {}
     for c in r.curves:
@@ -120,7 +211,7 @@ def _curves(r: Row) -> list[str]:
         body += [f"**{md(probe)}**", ""]
         body += _table(["Severity", *[md(c.quantity) for c in cs]], ["---:", *(["---:"] * len(cs))], rows)
         body.append("")
-    return [f'??? note "{md(r.model_name)}: robustness curves"', "", *_indent(body)]
+    return [f'??? note "{md(label)}: robustness curves"', "", *_indent(body)]
 
 
 def _unranked_table(items, title: str, kind: str) -> list[str]:  # noqa: ANN001
@@ -138,7 +229,9 @@ def _unranked_table(items, title: str, kind: str) -> list[str]:  # noqa: ANN001
 
 def render_board(b: BenchmarkBoard) -> list[str]:
     icon = domain_icon(b.health_domain)
-    out = [
+    out = [f'<a id="{a}"></a>' for a in b.aliases]
+    out += [
+        "" if b.aliases else None,
         f"### {icon + ' ' if icon else ''}{md(b.name)} {{ #{b.anchor} }}",
         "",
         f"**Task**: {md(b.ai_task)} | **Health Topic**: {md(b.health_topic)} | **Benchmark**: {code(b.id)}",
@@ -151,31 +244,40 @@ def render_board(b: BenchmarkBoard) -> list[str]:
         "#### Leaderboard",
         "",
     ]
-    if b.rows:
-        out += [*_ranking_table(b), ""]
-        out += [*_full_metrics(b), ""]
+    out = [x for x in out if x is not None]
+    if b.tables:
+        if len(b.tables) > 1:
+            out += [
+                f"{len(b.tables)} test sets, one ranked table each: results on different test sets are not "
+                "ranked against each other.",
+                "",
+            ]
+        for t in b.tables:
+            out += _ranked_section(b, t)
     else:
         out += ["*No ranked evaluations yet.*", ""]
+    if b.reported:
+        out += _reported_section(b)
     if b.not_rankable:
         out += _unranked_table(b.not_rankable, "Listed apart: not rankable", "warning")
     if b.failed:
         out += _unranked_table(b.failed, "Failed evaluations (not ranked)", "failure")
-    with_breakdowns = [r for r in b.rows if r.breakdowns]
-    if with_breakdowns:
+    owners = b.shown_results()
+    if any(r.breakdowns for _, r in owners):
         out += [
             "#### 📊 Granular Performance Breakdown",
             "",
             "Expand sections below to see how models perform across different conditions:",
             "",
         ]
-        for r in with_breakdowns:
+        for label, r in owners:
             for bd in r.breakdowns:
-                out += _breakdown(r, bd, b.metric_directions.get(bd.sort_metric or "", "higher"))
-    with_curves = [r for r in b.rows if r.curves]
-    if with_curves:
+                out += _breakdown(b, md(label), bd)
+    if any(r.curves for _, r in owners):
         out += ["#### Robustness curves", ""]
-        for r in with_curves:
-            out += [*_curves(r), ""]
+        for label, r in owners:
+            if r.curves:
+                out += [*_curves(label, r), ""]
     out += [
         "---",
         "",
@@ -203,11 +305,17 @@ def render_markdown(lb: Leaderboard, sections: Mapping[str, list[str]] | None = 
         "ITU/WHO FG-AI4H deliverables. Rankings below show **all submitted models**, best first, "
         "by each benchmark's primary metric.",
         "",
-        "A rank such as **=2** means the model cannot be told apart from the best model of that rank: "
-        "paired from bootstrap replicates when both records were resampled the same way, otherwise "
-        "by overlap of 95% confidence intervals; results without a CI (reported from papers) are "
-        "separated by their point values. *Evidence* says whether fmbench produced the result "
-        "(`run`) or it was taken from a paper or self-report (`reported`).",
+        "Only results measured on the **same test set** (suite, dataset, split and evaluated rows) are "
+        "ranked together: a benchmark has one ranked table per test set, its canonical suite first. A "
+        "model is represented by its **pre-specified** run (the suite's own seeds and protocol; the "
+        "latest, never the best); runs with another seed or protocol are listed as exploratory, and "
+        "results reported in papers sit in their own unranked table.",
+        "",
+        "A rank such as **=2** means the model cannot be told apart from the best model of that rank. "
+        "When a table's runs resampled the same rows, this comes from paired bootstrap replicates, "
+        "Holm-adjusted over the table's pairwise comparisons, and each row shows its 95% rank interval; "
+        "otherwise (said under the table) from overlapping 95% confidence intervals. ↑ marks a metric "
+        "where higher is better, ↓ one where lower is better.",
         "",
     ]
     if lb.last_updated:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fmbench.errors import RecordError
 
-OUTPUT_CACHE_FORMAT = 2
+OUTPUT_CACHE_FORMAT = 3
 
 
 def default_cache_dir() -> Path:

@@ -65,8 +65,37 @@ def value_text(cell: Cell | None, digits: int = 4) -> str:
 
 
 def rank_text(rank: int, label: str) -> str:
-    medal = MEDALS.get(rank)
-    return f"{medal} {label}" if medal else label
+    """The rank as plain text ('1', '=2'): readable without an emoji font. Medals are
+    decoration beside the model's name (``medal``)."""
+    return label
+
+
+def medal(rank: int) -> str:
+    return MEDALS.get(rank, "")
+
+
+def interval_text(interval: tuple[int, int] | None) -> str:
+    if interval is None:
+        return DASH
+    lo, hi = interval
+    return str(lo) if lo == hi else f"{lo}–{hi}"
+
+
+ARROWS = {"higher": "↑", "lower": "↓"}
+
+
+def direction_mark(direction: str, target: tuple[float, float] | None = None) -> str:
+    """↑ (higher is better), ↓ (lower is better) or the target band, e.g. 'target 8–12'."""
+    if direction in ARROWS:
+        return ARROWS[direction]
+    if target is not None:
+        return f"target {target[0]:g}–{target[1]:g}"
+    return "target"
+
+
+def seeds_text(mean: float, sd: float | None, lo: float, hi: float, digits: int = 4) -> str:
+    sd_part = f" ± {sd:.{digits}f}" if sd is not None else ""
+    return f"{mean:.{digits}f}{sd_part} ({lo:.{digits}f}–{hi:.{digits}f})"
 
 
 def direction_sentence(direction: str) -> str:
