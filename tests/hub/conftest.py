@@ -62,10 +62,17 @@ def make_record(
                 "Philips": {"N": 60, "AUROC": {"value": auroc - 0.04}},
             }
         },
+        # a pre-specified run: the suite's own seeds and protocol
+        "provenance": {"seed": 0, "protocol": "classification", "split_seed": 0, "bootstrap_seed": 42},
     }
     data.update(changes)
     record = EvalRecord.model_validate(data)
     return finalize(record) if finalize_digest else record
+
+
+def ranked_models(board: dict) -> list[str]:
+    """Model ids of a board's ranked rows (JSON), table by table."""
+    return [row["model_id"] for table in board["tables"] for row in table["rows"]]
 
 
 @pytest.fixture

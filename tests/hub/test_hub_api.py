@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import auth, make_record
+from conftest import auth, make_record, ranked_models
 from fmbench.records.io import record_to_yaml
 
 API = "/api/submissions"
@@ -195,13 +195,13 @@ def test_review_refusals(client, tokens, submitted):
 
 def test_review_accept_reject_and_what_reaches_the_leaderboard(client, tokens, submitted):
     m = auth(tokens["maint"])
-    assert client.get("/api/leaderboards/BM-TOY-CLASS").json()["rows"] == []  # nothing accepted yet
+    assert ranked_models(client.get("/api/leaderboards/BM-TOY-CLASS").json()) == []  # nothing accepted yet
     r = client.post(f"{API}/{submitted[0]}/review", json={"decision": "accept", "reason": "ok"}, headers=m)
     assert r.status_code == 200 and r.json()["status"] == "accepted" and r.json()["reviewer"] == "maint"
     r = client.post(f"{API}/{submitted[1]}/review", json={"decision": "reject", "reason": "no CI"}, headers=m)
     assert r.status_code == 200 and r.json()["status"] == "rejected"
     board = client.get("/api/leaderboards/BM-TOY-CLASS").json()
-    assert [row["model_id"] for row in board["rows"]] == ["logistic"]
+    assert ranked_models(board) == ["logistic"]
     records = client.get("/api/records").json()
     assert [x["model"]["id"] for x in records] == ["logistic"]
     pending_eval = client.get(f"{API}/{submitted[1]}", headers=auth(tokens["alice"])).json()["eval_id"]
@@ -247,7 +247,7 @@ def test_leaderboard_json_csv_and_models(client, tokens):
     _accept_all(client, tokens, recs)
     expected = [r.model.id for r in sorted(recs, key=lambda r: -r.metrics["AUROC"].value)]
     board = client.get("/api/leaderboards/BM-TOY-CLASS").json()
-    assert [row["model_id"] for row in board["rows"]] == expected
+    assert ranked_models(board) == expected
     full = client.get("/api/leaderboards").json()
     assert "BM-TOY-CLASS" in {b["id"] for b in full["benchmarks"]}
     r = client.get("/api/leaderboards/BM-TOY-CLASS.csv")
@@ -296,3 +296,23 @@ def test_revoked_token_401_at_once_in_a_running_app(client, tokens):
     r = post_yaml(client, make_record(2), tokens["alice"])
     assert r.status_code == 401
     assert post_yaml(client, make_record(3), tokens["bob"]).status_code == 201  # others unaffected
+
+
+def test_served_board_ranks_runs_per_test_set_and_lists_reported_apart(client, tokens):
+    runs = [make_record(i, model=m, auroc=a) for i, (m, a) in enumerate([("logistic", 0.81), ("majority", 0.5)])]
+    exploratory = make_record(7, model="majority", auroc=0.97,
+                              provenance={"protocol": "classification", "split_seed": 3, "bootstrap_seed": 3})
+    paper = make_record(9, model="UNI", auroc=0.99, suite_id=None, evidence="reported", source="a paper",
+                        provenance={})
+    _accept_all(client, tokens, [*runs, exploratory, paper])
+    board = client.get("/api/leaderboards/BM-TOY-CLASS").json()
+    table = board["tables"][0]
+    assert table["kind"] == "ranked" and table["test_set"]["key"].startswith("SUITE-TOY-CLASS | DS-TOY-FMRI-CLASS")
+    assert ranked_models(board) == ["logistic", "majority"]  # the 0.97 re-rolled seed is not ranked
+    assert [(x["kind"], x["model_id"]) for x in table["exploratory"]] == [("exploratory", "majority")]
+    assert [(x["kind"], x["model_id"]) for x in board["reported"]] == [("reported", "UNI")]
+    assert "rank" not in board["reported"][0]
+    page = client.get("/benchmarks/BM-TOY-CLASS").text
+    assert "Reported elsewhere — different data, not reproduced here" in page and "1 exploratory run, not ranked" in page
+    models = client.get("/api/models/UNI").json()
+    assert models == []  # a reported result has no rank

@@ -55,7 +55,7 @@ def test_benchmark_page_sort_expand_screenshot(tmp_path, server_factory):
             page = ctx.new_page()
             page.goto(f"{srv.url}/benchmarks/BM-TOY-CLASS", wait_until="load", timeout=60_000)
             table = page.locator("table.ranking")
-            names = lambda: table.locator("tbody tr td:nth-child(2) strong").all_inner_texts()  # noqa: E731
+            names = lambda: table.locator("tbody tr td:nth-child(3) strong").all_inner_texts()  # noqa: E731
             by_score = [m.replace("_", " ").title() for m in sorted(scores, key=scores.get, reverse=True)]
             assert names() == by_score  # ranked best first
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conftest import cli_env, make_record, run_cli
+from conftest import cli_env, make_record, run_cli, ranked_models
 from fmbench.records.io import read_record, record_to_yaml, write_text_atomic
 
 pytestmark = pytest.mark.slow
@@ -115,7 +115,7 @@ def test_serve_imports_evals_folder_on_first_start(tmp_path, server_factory):
     write_text_atomic(evals / f"{rec.eval_id}.yaml", record_to_yaml(rec))
     srv = server_factory(f"sqlite:///{tmp_path / 'first.sqlite3'}", "--evals", str(evals))
     board = httpx.get(f"{srv.url}/api/leaderboards/BM-TOY-CLASS", timeout=30).json()
-    assert [r["model_id"] for r in board["rows"]] == ["majority"]
+    assert ranked_models(board) == ["majority"]
 
 
 def test_cli_new_token_and_revoke_tokens(tmp_path):

@@ -134,9 +134,11 @@ def get_leaderboard(benchmark_id: str, hub: HubDep) -> Response:
 def get_model(model_id: str, hub: HubDep) -> list[dict[str, Any]]:
     _, lb = hub.cache.current()
     out = [
-        {"benchmark_id": b.id, **row.model_dump(mode="json", exclude={"breakdowns", "curves"})}
+        {"benchmark_id": b.id, "test_set": t.test_set.key,
+         **row.model_dump(mode="json", exclude={"breakdowns", "curves"})}
         for b in lb.benchmarks
-        for row in b.rows
+        for t in b.tables
+        for row in t.rows
         if row.model_id == model_id
     ]
     if not out and not any(r.model.id == model_id for r in hub.cache.records()):

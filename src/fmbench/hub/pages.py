@@ -98,7 +98,7 @@ def model_page(model_id: str, hub: HubDep) -> HTMLResponse:
 def _model_html(hub: Hub, model_id: str, lb: Any) -> str | None:
     rows = []
     for b in lb.benchmarks:
-        for row in b.rows:
+        for table, row in ((t, r) for t in b.tables for r in t.rows):
             if row.model_id != model_id:
                 continue
             ci = row.score.ci
@@ -106,9 +106,10 @@ def _model_html(hub: Hub, model_id: str, lb: Any) -> str | None:
                 {
                     "benchmark_id": b.id,
                     "benchmark_name": b.name,
+                    "test_set": table.title,
                     "domain": b.health_domain,
                     "rank_label": row.rank_label,
-                    "of": len(b.rows),
+                    "of": len(table.rows),
                     "metric": b.primary_metric,
                     "score": _fmt(row.score.value),
                     "ci": f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else "–",

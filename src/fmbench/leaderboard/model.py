@@ -120,6 +120,7 @@ class Row(_Data):
 class Listed(_Data):
     """A record listed under a table, never ranked: an exploratory run."""
 
+    kind: Literal["exploratory"] = "exploratory"
     model_id: str
     model_name: str
     eval_id: str
@@ -167,6 +168,7 @@ class RankedTable(_Data):
 class Reported(_Data):
     """A result reported elsewhere (paper, self-report): listed, never ranked."""
 
+    kind: Literal["reported"] = "reported"
     model_id: str
     model_name: str
     eval_id: str
