@@ -2,7 +2,8 @@
 
     python benchmarks/leaderboard_scale.py [--records 10000] [--models 150] [--keep DIR] [--repeat 3]
 
-Generates valid records across every catalog benchmark into a temporary folder, then runs
+Generates valid records across every catalog benchmark into a temporary folder (runs of the
+benchmark's canonical suite; one in ten at a re-rolled seed, i.e. exploratory), then runs
 ``python -m fmbench build-leaderboard`` (Markdown + HTML site + JSON) as a user would:
 ``--repeat`` times *cold* (empty cache), then three times *warm* (no record changed since the
 last build). Prints each command's wall time from interpreter start to exit (imports
@@ -219,6 +220,14 @@ def main() -> None:
             cold, that = root / "out-cold", root / other
             same = all((cold / f).read_bytes() == (that / f).read_bytes() for f in outputs)
             print(f"outputs of the cold build and {other[4:]} build byte-identical: {same}")
+        import json
+
+        lb = json.loads((root / "out-cold" / "leaderboard.json").read_text(encoding="utf-8"))
+        tables = [t for b in lb["benchmarks"] for t in b["tables"]]
+        print(f"boards: {len(tables)} ranked table(s), {sum(len(t['rows']) for t in tables)} ranked row(s) "
+              f"({sum(t['tie_rule'] == 'paired' for t in tables)} table(s) paired with rank intervals), "
+              f"{sum(len(t['exploratory']) for t in tables)} exploratory run(s) listed, "
+              f"{sum(t['superseded'] for t in tables)} superseded pre-specified record(s)")
         print(f"load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s)")
 
 

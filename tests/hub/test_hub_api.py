@@ -299,7 +299,8 @@ def test_revoked_token_401_at_once_in_a_running_app(client, tokens):
 
 
 def test_served_board_ranks_runs_per_test_set_and_lists_reported_apart(client, tokens):
-    runs = [make_record(i, model=m, auroc=a) for i, (m, a) in enumerate([("logistic", 0.81), ("majority", 0.5)])]
+    scores = [("logistic", 0.81), ("majority", 0.5)]
+    runs = [make_record(i, model=m, auroc=a) for i, (m, a) in enumerate(scores)]
     exploratory = make_record(7, model="majority", auroc=0.97,
                               provenance={"protocol": "classification", "split_seed": 3, "bootstrap_seed": 3})
     paper = make_record(9, model="UNI", auroc=0.99, suite_id=None, evidence="reported", source="a paper",
@@ -307,12 +308,14 @@ def test_served_board_ranks_runs_per_test_set_and_lists_reported_apart(client, t
     _accept_all(client, tokens, [*runs, exploratory, paper])
     board = client.get("/api/leaderboards/BM-TOY-CLASS").json()
     table = board["tables"][0]
-    assert table["kind"] == "ranked" and table["test_set"]["key"].startswith("SUITE-TOY-CLASS | DS-TOY-FMRI-CLASS")
+    assert table["kind"] == "ranked"
+    assert table["test_set"]["key"].startswith("SUITE-TOY-CLASS | DS-TOY-FMRI-CLASS")
     assert ranked_models(board) == ["logistic", "majority"]  # the 0.97 re-rolled seed is not ranked
     assert [(x["kind"], x["model_id"]) for x in table["exploratory"]] == [("exploratory", "majority")]
     assert [(x["kind"], x["model_id"]) for x in board["reported"]] == [("reported", "UNI")]
     assert "rank" not in board["reported"][0]
     page = client.get("/benchmarks/BM-TOY-CLASS").text
-    assert "Reported elsewhere — different data, not reproduced here" in page and "1 exploratory run, not ranked" in page
+    assert "Reported elsewhere — different data, not reproduced here" in page
+    assert "1 exploratory run, not ranked" in page
     models = client.get("/api/models/UNI").json()
     assert models == []  # a reported result has no rank

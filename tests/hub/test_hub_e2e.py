@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conftest import cli_env, make_record, run_cli, ranked_models
+from conftest import cli_env, make_record, ranked_models, run_cli
 from fmbench.records.io import read_record, record_to_yaml, write_text_atomic
 
 pytestmark = pytest.mark.slow

@@ -63,13 +63,13 @@ def test_no_reported_result_carries_a_rank_or_crown(committed):
             assert t["kind"] == "ranked"
     for bid, model in LITERATURE.items():
         board = committed.benchmark(bid)
-        section = md[md.index(f"{{ #{board.anchor} }}"):]
+        section = md[md.index(f"{{ #{board.anchor} }}") :]
         section = section[: section.index("*Ranked by ")]
-        reported = section[section.index("#### Reported elsewhere"):]
+        reported = section[section.index("#### Reported elsewhere") :]
         table = reported[: reported.index("??? abstract")]
         assert f"**{model}**" in table and "👑" not in table and "🥇" not in table and "| Rank" not in table
         page = site[f"{board.anchor}.html"]
-        rep = page[page.index('<table class="sortable reported"'):]
+        rep = page[page.index('<table class="sortable reported"') :]
         rep = rep[: rep.index("</table>")]
         assert model in rep and "👑" not in rep and 'class="rank"' not in rep and "🥇" not in rep
 
@@ -90,7 +90,9 @@ def seed_runs(tmp_path_factory, catalog):
     out = tmp_path_factory.mktemp("runs")
     records = []
     for seed in [None, *range(1, 9)]:
-        o = run_suite("SUITE-TOY-CLASS", "logistic", out / f"seed-{seed}", catalog=catalog, data_dir=data, seed=seed)
+        o = run_suite(
+            "SUITE-TOY-CLASS", "logistic", out / f"seed-{seed}", catalog=catalog, data_dir=data, seed=seed
+        )
         records.append(o.record)
     cv = run_suite("SUITE-TOY-CLASS-CV", "logistic", out / "cv", catalog=catalog, data_dir=data)
     return records, cv.record
@@ -109,7 +111,9 @@ def test_board_shows_the_pre_specified_run_not_the_luckiest_seed(seed_runs, cata
     assert holdout.rows[0].score.value == default.metrics["AUROC"].value
     assert len(holdout.exploratory) == 8
     assert {x.eval_id for x in holdout.exploratory} == {r.eval_id for r in records[1:]}
-    assert all(x.reason.startswith("seed ") and "instead of the suite's 0" in x.reason for x in holdout.exploratory)
+    assert all(
+        x.reason.startswith("seed ") and "instead of the suite's 0" in x.reason for x in holdout.exploratory
+    )
     assert [r.eval_id for r in cv_table.rows] == [cv.eval_id]
     md = render_markdown(build([*records, cv], catalog))
     assert '??? note "8 exploratory runs, not ranked"' in md
@@ -126,14 +130,21 @@ def test_latest_pre_specified_record_counts_never_the_best(catalog):
     assert [r.score.value for r in t.rows] == [0.80]
     assert t.rows[0].records == 2 and t.superseded == 1
     reasons = sorted(x.reason for x in t.exploratory)
-    assert reasons == ["protocol 'linear_probe' instead of the suite's 'classification'",
-                       "seed 7 instead of the suite's 0"]
+    assert reasons == [
+        "protocol 'linear_probe' instead of the suite's 'classification'",
+        "seed 7 instead of the suite's 0",
+    ]
 
 
 def test_runs_without_a_known_suite_are_exploratory(catalog):
     recs = [make_record(model="a", value=0.9, suite=None), make_record(model="b", value=0.7)]
-    recs.append(make_record(model="c", value=0.8, extra={"suite_id": "SUITE-MINE",
-                                                         "provenance": {"split_seed": 0, "bootstrap_seed": 42}}))
+    recs.append(
+        make_record(
+            model="c",
+            value=0.8,
+            extra={"suite_id": "SUITE-MINE", "provenance": {"split_seed": 0, "bootstrap_seed": 42}},
+        )
+    )
     board = build(recs, catalog).benchmark("BM-TOY-CLASS")
     ranked = [r.model_id for r in board.rows]
     assert ranked == ["b"]
@@ -175,7 +186,9 @@ def test_rank_intervals_equal_an_independent_computation(catalog):
     centers = {"a": 0.82, "b": 0.81, "c": 0.78, "d": 0.70}
     reps = {m: c + shared + rng.normal(0, 0.015, size=400) for m, c in centers.items()}
     reps["c"][5] = np.nan  # one undefined replicate: dropped for every row
-    recs = [make_record(model=m, value=c, ci=(c - 0.1, c + 0.1), replicates=reps[m]) for m, c in centers.items()]
+    recs = [
+        make_record(model=m, value=c, ci=(c - 0.1, c + 0.1), replicates=reps[m]) for m, c in centers.items()
+    ]
     board = build(recs, catalog).benchmark("BM-TOY-CLASS")
     t = board.tables[0]
     assert t.tie_rule == "paired" and t.comparisons == 6
@@ -213,9 +226,11 @@ def test_ties_follow_holm_not_unadjusted_pairwise_decisions(catalog):
     a = 0.80 + shared
     b = a - d_ab
     c = b - d_bc
-    recs = [make_record(model="A", value=0.80, ci=(0.74, 0.86), replicates=a),
-            make_record(model="B", value=0.78, ci=(0.72, 0.84), replicates=b),
-            make_record(model="C", value=0.77, ci=(0.71, 0.83), replicates=c)]
+    recs = [
+        make_record(model="A", value=0.80, ci=(0.74, 0.86), replicates=a),
+        make_record(model="B", value=0.78, ci=(0.72, 0.84), replicates=b),
+        make_record(model="C", value=0.77, ci=(0.71, 0.83), replicates=c),
+    ]
 
     def p_two_sided(x, y):  # noqa: ANN001, ANN202
         d = x - y
@@ -246,16 +261,23 @@ def test_multi_seed_rows_show_mean_sd_and_per_seed_values(multi_seed_catalog):
     recs = []
     for m, vs in vals.items():
         for seed, v in zip([0, 1, 2], vs, strict=True):
-            extra = {"suite_id": "SUITE-TOY-CLASS",
-                     "provenance": {"protocol": "classification", "split_seed": seed, "bootstrap_seed": 42}}
-            recs.append(make_record(model=m, value=v, ci=(v - 0.05, v + 0.05), date=f"2025-01-0{seed + 1}",
-                                    extra=extra))
+            extra = {
+                "suite_id": "SUITE-TOY-CLASS",
+                "provenance": {"protocol": "classification", "split_seed": seed, "bootstrap_seed": 42},
+            }
+            recs.append(
+                make_record(
+                    model=m, value=v, ci=(v - 0.05, v + 0.05), date=f"2025-01-0{seed + 1}", extra=extra
+                )
+            )
     recs.append(make_record(model="c", value=0.99, seed=0))  # only one of three seeds: exploratory
     lb = build(recs, cat)
     t = lb.benchmark("BM-TOY-CLASS").tables[0]
     a = t.rows[0]
     assert a.model_id == "a" and a.seeds is not None
-    assert a.seeds.mean == pytest.approx(np.mean(vals["a"])) and a.seeds.sd == pytest.approx(np.std(vals["a"], ddof=1))
+    assert a.seeds.mean == pytest.approx(np.mean(vals["a"])) and a.seeds.sd == pytest.approx(
+        np.std(vals["a"], ddof=1)
+    )
     assert (a.seeds.min, a.seeds.max) == (0.80, 0.84) and [s.seed for s in a.seeds.seeds] == [0, 1, 2]
     assert a.score.value == pytest.approx(np.mean(vals["a"]))
     assert [x.model_id for x in t.exploratory] == ["c"] and "1 of the suite's 3" in t.exploratory[0].reason
@@ -278,11 +300,13 @@ def test_canonical_suite_is_validated(tmp_path):
     bench_dir.mkdir()
     src = (ROOT / "src/fmbench/catalog/builtin/benchmarks/BM-TOY-CLASS.yaml").read_text(encoding="utf-8")
     (bench_dir / "BM-TOY-CLASS.yaml").write_text(
-        src.replace("canonical_suite: SUITE-TOY-CLASS", "canonical_suite: SUITE-TOY-CLAS"), encoding="utf-8")
+        src.replace("canonical_suite: SUITE-TOY-CLASS", "canonical_suite: SUITE-TOY-CLAS"), encoding="utf-8"
+    )
     with pytest.raises(ConfigError, match="canonical_suite: unknown suite 'SUITE-TOY-CLAS'. Did you mean"):
         load_catalog([tmp_path])
     (bench_dir / "BM-TOY-CLASS.yaml").write_text(
-        src.replace("canonical_suite: SUITE-TOY-CLASS", "canonical_suite: SUITE-AD-MRI"), encoding="utf-8")
+        src.replace("canonical_suite: SUITE-TOY-CLASS", "canonical_suite: SUITE-AD-MRI"), encoding="utf-8"
+    )
     with pytest.raises(ConfigError, match="suite 'SUITE-AD-MRI' evaluates 'BM-001', not 'BM-TOY-CLASS'"):
         load_catalog([tmp_path])
 
@@ -296,7 +320,9 @@ def _seed_anchors() -> list[str]:
 
     if not SEED_PAGE.exists():  # the shared folder sits beside the checkout in CI
         pytest.fail(f"{SEED_PAGE} not found")
-    titles = [line[4:] for line in SEED_PAGE.read_text(encoding="utf-8").splitlines() if line.startswith("### ")]
+    titles = [
+        line[4:] for line in SEED_PAGE.read_text(encoding="utf-8").splitlines() if line.startswith("### ")
+    ]
     return [title_slug(t) for t in titles]
 
 
@@ -304,7 +330,10 @@ def test_seed_page_anchors_resolve_on_markdown_and_html(committed):
     import markdown
 
     anchors = _seed_anchors()
-    assert "toy-classification-benchmark" in anchors and "alzheimers-disease-classification-using-brain-mri" in anchors
+    assert (
+        "toy-classification-benchmark" in anchors
+        and "alzheimers-disease-classification-using-brain-mri" in anchors
+    )
     md = render_markdown(committed)
     html = markdown.markdown(md, extensions=["tables", "admonition", "attr_list", "pymdownx.details"])
     site = render_html_site(committed)

@@ -119,7 +119,8 @@ class Catalog:
                 problems.append(f"{src}: canonical_suite: unknown suite {bench.canonical_suite!r}.{hint}")
             elif suite.benchmark_id != bid:
                 problems.append(
-                    f"{src}: canonical_suite: suite {suite.id!r} evaluates {suite.benchmark_id!r}, not {bid!r}"
+                    f"{src}: canonical_suite: suite {suite.id!r} evaluates {suite.benchmark_id!r}, "
+                    f"not {bid!r}"
                 )
         return problems
 

@@ -162,7 +162,9 @@ class SuiteSpec(Spec):
             if len(set(self.seeds)) != len(self.seeds):
                 raise ValueError("seeds: must be distinct")
             if self.split.seed not in self.seeds:
-                raise ValueError(f"seeds: must include split.seed ({self.split.seed}), the seed `run` uses by default")
+                raise ValueError(
+                    f"seeds: must include split.seed ({self.split.seed}), the seed `run` uses by default"
+                )
         return self
 
     def prespecified_seeds(self) -> list[int]:

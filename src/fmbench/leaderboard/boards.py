@@ -394,7 +394,10 @@ def _build_table(bench: BenchmarkSpec, key: tuple, members: list[RecordInfo],
     rows = []
     for c, e in zip(candidates, ranking.entries, strict=True):
         rec = c.shown.record
-        score = _cell(rec.metrics[metric]) if c.seeds is None else Cell(value=c.value, ci=c.ci, n=rec.dataset.n)
+        if c.seeds is None:
+            score = _cell(rec.metrics[metric])
+        else:
+            score = Cell(value=c.value, ci=c.ci, n=rec.dataset.n)
         rows.append(
             Row(
                 rank=e.rank,
@@ -422,7 +425,8 @@ def _build_table(bench: BenchmarkSpec, key: tuple, members: list[RecordInfo],
                 curves=curves(rec.details),
             )
         )
-    listed = sorted((_listed(i, why) for i, why in explore), key=lambda x: (x.model_id.lower(), x.date, x.eval_id))
+    listed = sorted((_listed(i, why) for i, why in explore),
+                    key=lambda x: (x.model_id.lower(), x.date, x.eval_id))
     sample = members[0].record
     test_set = SharedTestSet(
         key=" | ".join("" if k is None else str(k) for k in key),

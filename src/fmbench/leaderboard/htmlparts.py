@@ -56,9 +56,8 @@ def _rank_td(r: Row) -> str:
     if r.tie_method:
         p = f", P(better model wins) = {r.p_better:.3f}" if r.p_better is not None else ""
         adj = f", Holm-adjusted p = {r.p_adjusted:.3f}" if r.p_adjusted is not None else ""
-        title = (
-            f' title="cannot be told apart from the best model of this rank ({TIE_WORDS[r.tie_method]}{p}{adj})"'
-        )
+        why = f"{TIE_WORDS[r.tie_method]}{p}{adj}"
+        title = f' title="cannot be told apart from the best model of this rank ({why})"'
     return f'<td class="rank" data-sort="{r.rank}"{title}>{rank_text(r.rank, r.rank_label)}</td>'
 
 
@@ -174,7 +173,8 @@ def reported_metrics_table(b: BenchmarkBoard, cols: list[str]) -> Markup:
     head = ("<thead><tr><th>Model</th>" + "".join(f"<th>{metric_head(b, m)}</th>" for m in cols)
             + "</tr></thead>")
     rows = [
-        f"<tr><td>{escape(x.model_name)}</td>" + "".join(_num_td(x.metrics.get(m), with_ci=True) for m in cols)
+        f"<tr><td>{escape(x.model_name)}</td>"
+        + "".join(_num_td(x.metrics.get(m), with_ci=True) for m in cols)
         + "</tr>"
         for x in b.reported
     ]

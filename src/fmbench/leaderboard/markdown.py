@@ -42,7 +42,8 @@ def _table(header: list[str], align: list[str], rows: list[list[str]]) -> list[s
 
 
 def _metric_head(b: BenchmarkBoard, metric: str) -> str:
-    return f"{md(metric)} {direction_mark(b.metric_directions.get(metric, 'higher'), b.metric_targets.get(metric))}"
+    mark = direction_mark(b.metric_directions.get(metric, "higher"), b.metric_targets.get(metric))
+    return f"{md(metric)} {mark}"
 
 
 def _score_text(r: Row) -> str:
@@ -88,7 +89,9 @@ def _metrics_rows(b: BenchmarkBoard, metrics: Mapping[str, Cell]) -> list[str]:
         for name, c in metrics.items()
     ]
     return _table(
-        ["Metric", "Better", "Value", "95% CI", "N", "Note"], ["---", ":---:", "---:", ":---:", "---:", "---"], rows
+        ["Metric", "Better", "Value", "95% CI", "N", "Note"],
+        ["---", ":---:", "---:", ":---:", "---:", "---"],
+        rows,
     )
 
 
@@ -173,7 +176,8 @@ def _reported_section(b: BenchmarkBoard) -> list[str]:
     ]
     body: list[str] = []
     for x in b.reported:
-        body += [f"**{md(x.model_name)}** ({code(x.eval_id)}, reported)", "", *_metrics_rows(b, x.metrics), ""]
+        body += [f"**{md(x.model_name)}** ({code(x.eval_id)}, reported)", ""]
+        body += [*_metrics_rows(b, x.metrics), ""]
     out += ['??? abstract "Full metrics of reported results"', "", *_indent(body), ""]
     return out
 

@@ -94,7 +94,8 @@ class Row(_Data):
         "(Holm-adjusted), CI overlap, or point values (records without CI). Null when not tied or first.",
     )
     p_better: float | None = Field(
-        None, description="Paired bootstrap share of replicates in which the group's first row beats this one."
+        None,
+        description="Paired bootstrap share of replicates in which the group's first row beats this one.",
     )
     p_adjusted: float | None = Field(
         None, description="Holm-adjusted two-sided paired bootstrap p-value against the group's first row."
@@ -103,7 +104,9 @@ class Row(_Data):
     model_name: str = Field(description="Model display name as in the shown record.")
     eval_id: str = Field(description="The record this row shows (the latest pre-specified one).")
     score: Cell = Field(description="The primary metric (the mean over seeds for a multi-seed suite).")
-    seeds: SeedSummary | None = Field(None, description="Per-seed values when the suite declares several seeds.")
+    seeds: SeedSummary | None = Field(
+        None, description="Per-seed values when the suite declares several seeds."
+    )
     dataset: str = Field(description="Dataset name (or id when the record has no name).")
     dataset_id: str
     evidence: Literal["run", "reported"]
@@ -111,7 +114,9 @@ class Row(_Data):
     created_at: str = Field(description="Record creation time, ISO 8601 UTC.")
     source: str | None = Field(None, description="Paper or page of a reported result.")
     notes: str | None = None
-    records: int = Field(description="Pre-specified records of this model on this test set (the latest shown).")
+    records: int = Field(
+        description="Pre-specified records of this model on this test set (the latest shown)."
+    )
     metrics: dict[str, Cell] = Field(description="All metrics of the record, in display order.")
     breakdowns: list[Breakdown] = Field(default_factory=list)
     curves: list[Curve] = Field(default_factory=list)
@@ -159,7 +164,8 @@ class RankedTable(_Data):
     comparisons: int = Field(0, description="Pairwise comparisons in the Holm family (paired rule).")
     rows: list[Row] = Field(description="Ranked rows, best first.")
     exploratory: list[Listed] = Field(
-        description="Runs on this test set that are not pre-specified (another seed or protocol): never ranked."
+        description="Runs on this test set that are not pre-specified (another seed or protocol): "
+        "never ranked."
     )
     superseded: int = Field(0, description="Older pre-specified records replaced by a model's latest one.")
     rule_note: str = Field(description="How ties and ranks were decided, as shown under the table.")

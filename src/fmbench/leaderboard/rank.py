@@ -135,7 +135,9 @@ def holm(pvalues: Sequence[float]) -> list[float]:
     return out
 
 
-def rank_intervals(reps: np.ndarray, direction: str, confidence: float = 0.95) -> tuple[list[tuple[int, int]], int]:
+def rank_intervals(
+    reps: np.ndarray, direction: str, confidence: float = 0.95
+) -> tuple[list[tuple[int, int]], int]:
     """Per row, the (lower, upper) quantiles of its rank over the replicates (rows × B array),
     and how many replicates were used (those where every row is defined)."""
     import numpy as np
