@@ -53,6 +53,15 @@ def validate_paths(paths: Iterable[Path], *, extra_catalog: Iterable[Path] = ())
             problems.append(f"{source}: benchmark_id: unknown benchmark {suite.benchmark_id!r}")
         if suite.dataset_id not in catalog.datasets:
             problems.append(f"{source}: dataset_id: unknown dataset {suite.dataset_id!r}")
+    given = {str(f) for f in files}
+    problems += [p for p in catalog.check_references() if p.split(": ", 1)[0] in given
+                 and "benchmark_id: unknown" not in p and "dataset_id: unknown" not in p]
+    # what the files mean: metric names, protocols and their params (fmbench.spec_checks)
+    specs = [(kind, key) for (kind, key), src in catalog.sources.items() if src in given]
+    if specs:
+        from fmbench.spec_checks import catalog_problems
+
+        problems += catalog_problems(catalog, only=specs)
     for source, record in records:
         problems += [f"{source}: {p}" for p in record_catalog_problems(record, catalog)]
     return len(files), problems

@@ -35,6 +35,11 @@ class MetricSpec(Spec):
     target: tuple[float, float] | None = Field(
         None, description="Desired range when the best value is a band, e.g. reading grade 8-12."
     )
+    reported_only: bool = Field(
+        False,
+        description="Listed for results reported elsewhere (papers); no suite of this benchmark computes "
+        "it, so it is not checked against the suites' protocols.",
+    )
 
     def in_range(self, value: float) -> bool:
         if self.min is not None and value < self.min:

@@ -15,6 +15,8 @@ from functools import cached_property
 import numpy as np
 from sklearn import metrics as skm
 
+from fmbench.metrics.registry import MetricInfo, register_metric
+
 N_ECE_BINS = 10
 
 
@@ -278,3 +280,9 @@ CLASSIFICATION_METRICS: dict[str, Metric] = {
         Metric("ECE", ece_point, ece_batch),
     ]
 }
+
+_RANGES = {"Brier Score": ("lower", 0.0, 2.0), "ECE": ("lower", 0.0, 1.0)}
+for _m in CLASSIFICATION_METRICS.values():
+    _direction, _lo, _hi = _RANGES.get(_m.name, ("higher", 0.0, 1.0))
+    register_metric(MetricInfo(_m.name, "class probabilities", _direction, _lo, _hi,  # type: ignore[arg-type]
+                               impl=_m))

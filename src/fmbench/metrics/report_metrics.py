@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fmbench.metrics import findings, text
+from fmbench.metrics.registry import MetricInfo, register_metric
 
 MEAN_COLUMNS = ("rouge_l", "meteor", "bertscore", "flesch_kincaid", "structure_score")
 CLINICAL_METRICS = (
@@ -212,18 +213,43 @@ class QualityMetric:
         return quality_score(c, _weighted_mean(d.columns["bertscore"], W))
 
 
+_RANGES = {  # direction, min, max of each report metric
+    "report_quality_score": ("higher", 0.0, 1.0),
+    "bleu": ("higher", 0.0, 100.0),
+    "rouge_l": ("higher", 0.0, 1.0),
+    "meteor": ("higher", 0.0, 1.0),
+    "bertscore": ("higher", -1.0, 1.0),
+    "clinical_accuracy": ("higher", 0.0, 1.0),
+    "finding_precision": ("higher", 0.0, 1.0),
+    "finding_recall": ("higher", 0.0, 1.0),
+    "finding_f1": ("higher", 0.0, 1.0),
+    "hallucination_rate": ("lower", 0.0, 1.0),
+    "omission_rate": ("lower", 0.0, 1.0),
+    "uncertainty_calibration": ("higher", 0.0, 1.0),
+    "harmful_content": ("lower", 0.0, 1.0),
+    "flesch_kincaid": ("target", None, None),
+    "structure_score": ("higher", 0.0, 1.0),
+}
+
+
+def _impl(name: str) -> object:
+    if name == "bleu":
+        return BleuMetric()
+    if name in MEAN_COLUMNS:
+        return MeanMetric(name)
+    if name in CLINICAL_METRICS:
+        return ClinicalMetric(name)
+    if name == "harmful_content":
+        return HarmfulMetric()
+    return QualityMetric()
+
+
+REPORT_METRICS = {name: _impl(name) for name in ALL_METRICS}
+for _name, (_direction, _lo, _hi) in _RANGES.items():
+    register_metric(MetricInfo(_name, "generated reports", _direction, _lo, _hi,  # type: ignore[arg-type]
+                               impl=REPORT_METRICS[_name]))
+
+
 def report_metrics(names: list[str] | tuple[str, ...] = ALL_METRICS) -> list:
-    """Metric objects for ``evaluate_grouped``, in the given order (unknown names skipped)."""
-    out = []
-    for name in names:
-        if name == "bleu":
-            out.append(BleuMetric())
-        elif name in MEAN_COLUMNS:
-            out.append(MeanMetric(name))
-        elif name in CLINICAL_METRICS:
-            out.append(ClinicalMetric(name))
-        elif name == "harmful_content":
-            out.append(HarmfulMetric())
-        elif name == "report_quality_score":
-            out.append(QualityMetric())
-    return out
+    """Metric objects for ``evaluate_grouped``, in the given order (names of other families skipped)."""
+    return [REPORT_METRICS[name] for name in names if name in REPORT_METRICS]

@@ -341,6 +341,23 @@ PROBES: dict[int, dict[str, Probe]] = {
 KIND = {2: "features (N, F)", 3: "time series (N, C, T)", 4: "volumes (N, X, Y, Z)"}
 
 
+def probe_names() -> list[str]:
+    """Every probe name, whatever the data's shape."""
+    return sorted({name for table in PROBES.values() for name in table})
+
+
+def check_probe_name(name: str) -> str:
+    """``name`` if some probe has it, else a ValueError with "did you mean" (for validators)."""
+    import difflib
+
+    names = probe_names()
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"unknown probe {name!r}.{hint} Probes: {', '.join(names)}")
+    return name
+
+
 def get_probe(name: str, ndim: int) -> Probe:
     """The probe ``name`` for data of ``ndim`` dimensions (samples included)."""
     table = PROBES.get(ndim)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from fmbench.metrics.registry import MetricInfo, register_metric
 from fmbench.probes.curves import rauc, retention
 from fmbench.probes.perturb import Probe
 from fmbench.probes.stream import StreamResult
@@ -148,3 +149,26 @@ def report_details(curves: list[ProbeCurve], clean: dict[str, float]) -> dict:
 
 def _fmt(v: float) -> str:
     return "–" if not np.isfinite(v) else f"{v:.4f}"
+
+
+def _register_robustness_metrics() -> None:
+    """The names ``summarize`` can produce: per probe with a severity grid ``<probe>_rAUC`` and
+    ``<probe>_retention_rAUC``; for permutation ``perm_equivariance``/``perm_retention``."""
+    from fmbench.probes.perturb import PROBES
+
+    def add(name: str, direction: str, lo: float | None, hi: float | None) -> None:
+        register_metric(MetricInfo(name, "perturbed outputs", direction, lo, hi))  # type: ignore[arg-type]
+
+    add("robustness_score", "higher", -1.0, 1.0)
+    add("perm_equivariance", "higher", -1.0, 1.0)
+    add("perm_retention", "higher", 0.0, None)
+    add("shift_sensitivity", "lower", 0.0, 2.0)
+    add("clean_AUROC", "higher", 0.0, 1.0)
+    add("clean_Accuracy", "higher", 0.0, 1.0)
+    for name in sorted({p for table in PROBES.values() for p in table}):
+        if name != "permutation":
+            add(f"{name}_rAUC", "higher", -1.0, 1.0)
+            add(f"{name}_retention_rAUC", "higher", 0.0, None)
+
+
+_register_robustness_metrics()

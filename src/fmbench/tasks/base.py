@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 
 from fmbench.catalog.schema import BenchmarkSpec, SuiteSpec
 from fmbench.data.dataset import Dataset
@@ -23,6 +24,7 @@ from fmbench.metrics.grouped import GroupedResult
 from fmbench.models.config import ModelConfig
 from fmbench.records.schema import BootstrapInfo, GroupResult, MetricValue, SubgroupSummary, encode_replicates
 from fmbench.registry import Registry
+from fmbench.tasks.params import NoParams
 
 PROTOCOLS: Registry[type[Protocol]] = Registry("protocol", discover="fmbench.tasks")
 
@@ -87,6 +89,7 @@ class Protocol(ABC):
     """One way of evaluating a model (classification, generation, reconstruction, …)."""
 
     name: ClassVar[str]
+    params_model: ClassVar[type[BaseModel]] = NoParams  # what a suite's ``params`` may hold
 
     def check_compatible(self, ctx: RunContext) -> list[str]:
         """Problems that make this (suite, dataset, model) combination impossible, before compute."""

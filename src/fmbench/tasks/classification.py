@@ -7,8 +7,9 @@ import time
 import numpy as np
 
 from fmbench.errors import ConfigError, DataError
-from fmbench.metrics.classification import CLASSIFICATION_METRICS, ClassificationData
+from fmbench.metrics.classification import ClassificationData
 from fmbench.metrics.grouped import evaluate_grouped
+from fmbench.metrics.registry import implementations
 from fmbench.models.checks import check_probabilities
 from fmbench.tasks.base import (
     PROTOCOLS,
@@ -21,6 +22,7 @@ from fmbench.tasks.base import (
     derive_strata,
     task_result_from_grouped,
 )
+from fmbench.tasks.params import ClassificationParams
 from fmbench.tasks.splits import holdout_split, kfold_splits, predefined_split
 
 
@@ -104,9 +106,8 @@ def score_classification(ctx: RunContext, y: np.ndarray, P: np.ndarray, rows: np
     """Metrics, strata, subgroups and bootstrap for out-of-sample predictions."""
     meta = ctx.dataset.meta.iloc[rows].reset_index(drop=True)
     data = ClassificationData(y[rows], P, positive=positive)
-    names = [m.name for m in ctx.benchmark.metrics if m.name in CLASSIFICATION_METRICS]
-    metrics = [CLASSIFICATION_METRICS[m] for m in names
-               if not (CLASSIFICATION_METRICS[m].binary_only and len(classes) != 2)]
+    metrics = [m for m in implementations([m.name for m in ctx.benchmark.metrics], "class probabilities")
+               if not (m.binary_only and len(classes) != 2)]
     clusters = clusters_for(meta, ctx.suite.bootstrap.cluster_column)
     grouped = evaluate_grouped(
         data, len(rows), metrics, strata=derive_strata(meta, ctx.strata_columns()), scheme=ctx.scheme(),
@@ -140,6 +141,7 @@ def score_classification(ctx: RunContext, y: np.ndarray, P: np.ndarray, rows: np
 @PROTOCOLS.register("classification")
 class ClassificationProtocol(Protocol):
     name = "classification"
+    params_model = ClassificationParams
 
     def check_compatible(self, ctx: RunContext) -> list[str]:
         problems = []

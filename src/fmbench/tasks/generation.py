@@ -21,14 +21,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fmbench.cache import cached_chunks
 from fmbench.catalog.schema import DatasetCard
 from fmbench.data.dataset import Dataset
 from fmbench.data.digest import file_sha256
 from fmbench.errors import DataError, ModelError
 from fmbench.metrics.findings import ABSENT, PRESENT, label_report
 from fmbench.metrics.grouped import evaluate_grouped
-from fmbench.metrics.report_metrics import ReportData, compute_report_columns, report_metrics
-from fmbench.cache import cached_chunks
+from fmbench.metrics.registry import implementations
+from fmbench.metrics.report_metrics import ReportData, compute_report_columns
 from fmbench.tasks.base import (
     PROTOCOLS,
     Protocol,
@@ -41,7 +42,6 @@ from fmbench.tasks.base import (
     task_result_from_grouped,
 )
 from fmbench.tasks.splits import predefined_split
-
 
 GENERATE_CHUNK = 32  # reports per cached chunk: a killed run resumes at the first missing chunk
 
@@ -121,7 +121,7 @@ def score_reports(
     grouped = evaluate_grouped(
         data,
         len(generated),
-        report_metrics(names),
+        implementations(names, "generated reports"),
         strata=derive_strata(meta, ctx.strata_columns()),
         scheme=ctx.scheme(),
         clusters=clusters,

@@ -23,39 +23,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from fmbench.errors import ConfigError, DataError
 from fmbench.models.checks import check_matrix
 from fmbench.tasks.base import PROTOCOLS, Protocol, RunContext, TaskResult, call_model
 from fmbench.tasks.classification import SupervisedPredictions, encode_labels, score_classification
+from fmbench.tasks.params import ClassificationParams, ProbeSettings
 
 EMBED_NAMESPACE = "embeddings"
-
-
-class ProbeSettings(BaseModel):
-    """``params.linear_probe`` of a suite."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    probe: Literal["logistic", "knn"] = Field("logistic", description="Probe fitted on the embeddings.")
-    Cs: list[float] = Field(
-        default_factory=lambda: [1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0],
-        min_length=1,
-        description="Inverse regularisation strengths tried (logistic).",
-    )
-    k_grid: list[int] = Field(
-        default_factory=lambda: [1, 3, 5, 11, 21],
-        min_length=1,
-        description="Neighbour counts tried (knn); those above the inner training size are dropped.",
-    )
-    knn_metric: Literal["cosine", "euclidean"] = Field("cosine", description="Distance of the kNN probe.")
-    inner_folds: int = Field(5, ge=2, le=20, description="Folds of the inner CV that picks C or k.")
-    max_iter: int = Field(5000, ge=100, description="Iterations of the logistic solver.")
-    embed_chunk: int = Field(64, ge=1, description="Rows per embed() call and per cache entry.")
 
 
 def probe_settings(ctx: RunContext, *, default_probe: str = "logistic") -> ProbeSettings:
@@ -173,6 +152,7 @@ def compute_embeddings(ctx: RunContext, inputs: Any, chunk: int, timings: dict[s
 @PROTOCOLS.register("linear_probe")
 class LinearProbeProtocol(Protocol):
     name = "linear_probe"
+    params_model = ClassificationParams
     default_probe: ClassVar[str] = "logistic"
 
     def check_compatible(self, ctx: RunContext) -> list[str]:

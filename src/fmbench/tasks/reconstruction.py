@@ -27,16 +27,22 @@ bootstrap CIs resample subjects: ``W @ v / W.sum(1)``):
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from fmbench.cache import cached_chunks
 from fmbench.errors import ConfigError, DataError, ModelError
 from fmbench.metrics.grouped import evaluate_grouped
+from fmbench.metrics.reconstruction import (  # noqa: F401 - re-exported for existing callers
+    RECONSTRUCTION_METRICS,
+    ReconstructionData,
+    SubjectMeanMetric,
+    per_subject_scores,
+)
+from fmbench.metrics.registry import implementations
 from fmbench.models.checks import check_matrix
-from fmbench.cache import cached_chunks
 from fmbench.tasks.base import (
     PROTOCOLS,
     Protocol,
@@ -64,6 +70,14 @@ class MaskParams(BaseModel):
     )
     span: int = Field(1, ge=1, description="timepoints: length of each hidden span (contiguous timepoints).")
     seed: int = Field(0, description="Seed of the mask.")
+
+
+class ReconstructionParams(BaseModel):
+    """``params`` of a reconstruction suite."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    mask: MaskParams = Field(default_factory=MaskParams, description="Which entries are hidden.")
 
 
 def mask_params(params: dict, *, suite_id: str) -> MaskParams:
@@ -110,74 +124,6 @@ def make_mask(shape: tuple[int, int, int], spec: MaskParams) -> np.ndarray:
     return mask
 
 
-def per_subject_scores(X: np.ndarray, X_hat: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pearson r and MSE over each subject's hidden entries (r NaN where undefined)."""
-    m = mask.reshape(len(mask), -1).astype(np.float64)
-    t = X.reshape(len(X), -1).astype(np.float64)
-    p = X_hat.reshape(len(X_hat), -1).astype(np.float64)
-    k = m.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mt = (m * t).sum(axis=1) / k
-        mp = (m * p).sum(axis=1) / k
-        dt = m * (t - mt[:, None])
-        dp = m * (p - mp[:, None])
-        sxy = (dt * dp).sum(axis=1)
-        sxx = (dt * dt).sum(axis=1)
-        syy = (dp * dp).sum(axis=1)
-        scale = np.maximum(np.abs(mt), 1.0) ** 2
-        defined = (sxx > 1e-12 * k * scale) & (syy > 1e-12 * k * np.maximum(np.abs(mp), 1.0) ** 2) & (k >= 2)
-        r = np.where(defined, sxy / np.sqrt(sxx * syy), np.nan)
-        mse = (m * (t - p) ** 2).sum(axis=1) / k
-    return np.clip(r, -1.0, 1.0), mse
-
-
-@dataclass
-class ReconstructionData:
-    """Per-subject scores of one evaluation set or group."""
-
-    corr: np.ndarray
-    mse: np.ndarray
-
-    def subset(self, mask: np.ndarray) -> ReconstructionData:
-        return ReconstructionData(self.corr[mask], self.mse[mask])
-
-
-def _subject_mean_point(values: np.ndarray, what: str) -> tuple[float, str | None]:
-    ok = np.isfinite(values)
-    if not ok.any():
-        return np.nan, (
-            f"{what} undefined for every subject (constant true or reconstructed values)"
-            if len(values)
-            else "no subjects"
-        )
-    return float(values[ok].mean()), None
-
-
-def _subject_mean_batch(values: np.ndarray, W: np.ndarray) -> np.ndarray:
-    ok = np.isfinite(values)
-    Wd = W[:, ok]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (Wd @ values[ok]) / Wd.sum(axis=1)
-
-
-@dataclass(frozen=True)
-class SubjectMeanMetric:
-    name: str
-    field: str
-
-    def point(self, data: ReconstructionData) -> tuple[float, str | None]:
-        return _subject_mean_point(getattr(data, self.field), self.name)
-
-    def batch(self, data: ReconstructionData, W: np.ndarray) -> np.ndarray:
-        return _subject_mean_batch(getattr(data, self.field), W)
-
-
-RECONSTRUCTION_METRICS = {
-    "Correlation": SubjectMeanMetric("Correlation", "corr"),
-    "MSE": SubjectMeanMetric("MSE", "mse"),
-}
-
-
 def check_reconstruction(X_hat, *, shape: tuple[int, ...], model_id: str) -> np.ndarray:  # noqa: ANN001
     """Same shape as the input, finite everywhere."""
     try:
@@ -204,6 +150,7 @@ def check_reconstruction(X_hat, *, shape: tuple[int, ...], model_id: str) -> np.
 @PROTOCOLS.register("reconstruction")
 class ReconstructionProtocol(Protocol):
     name = "reconstruction"
+    params_model = ReconstructionParams
 
     def check_compatible(self, ctx: RunContext) -> list[str]:
         problems = []
@@ -289,9 +236,7 @@ def score_reconstruction(
     corr, mse = per_subject_scores(X, X_hat, mask)
     data = ReconstructionData(corr, mse)
     meta = ctx.dataset.meta.iloc[rows].reset_index(drop=True)
-    metrics = [
-        RECONSTRUCTION_METRICS[m.name] for m in ctx.benchmark.metrics if m.name in RECONSTRUCTION_METRICS
-    ]
+    metrics = implementations([m.name for m in ctx.benchmark.metrics], "reconstructions")
     clusters = clusters_for(meta, ctx.suite.bootstrap.cluster_column)
     grouped = evaluate_grouped(
         data,

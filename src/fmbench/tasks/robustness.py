@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fmbench.errors import ConfigError, DataError
 from fmbench.metrics.classification import CLASSIFICATION_METRICS, ClassificationData
 from fmbench.metrics.grouped import evaluate_grouped
 from fmbench.models.checks import check_matrix, check_probabilities
-from fmbench.probes.perturb import PROBES, ProbeEnv, get_probe
+from fmbench.probes.perturb import PROBES, ProbeEnv, check_probe_name, get_probe
 from fmbench.probes.stream import RowReader, effective_batch, plan_passes, run_stream
 from fmbench.probes.summary import aggregate, report_details, summarise
 from fmbench.records.schema import MetricValue
@@ -55,6 +55,21 @@ class RobustnessParams(BaseModel):
         le=64,
         description="Threads that perturb blocks of a batch in parallel; default: CPUs, at most 8.",
     )
+
+
+    @field_validator("probes")
+    @classmethod
+    def _known_probes(cls, v: list[str] | None) -> list[str] | None:
+        for name in v or []:
+            check_probe_name(name)
+        return v
+
+    @field_validator("probe_grids")
+    @classmethod
+    def _known_grids(cls, v: dict[str, list[float]]) -> dict[str, list[float]]:
+        for name in v:
+            check_probe_name(name)
+        return v
 
 
 def _suite_probe_set(ctx: RunContext, params: RobustnessParams) -> list[str]:
@@ -138,6 +153,7 @@ def _progress(total: int):  # noqa: ANN202
 @PROTOCOLS.register("robustness")
 class RobustnessProtocol(Protocol):
     name = "robustness"
+    params_model = RobustnessParams
 
     def check_compatible(self, ctx: RunContext) -> list[str]:
         problems = []

@@ -1,0 +1,160 @@
+"""What a catalog means, checked before compute: metric names, protocols, protocol params.
+
+The catalog's pydantic schemas check each file's shape; they cannot know which metrics
+fmbench computes or which settings a protocol takes (``catalog`` imports nothing above it).
+This module sits above the metric registry and the protocols and checks:
+
+- every benchmark metric is a registered metric (did-you-mean), with the registry's direction;
+- every probe grid names a known probe;
+- every suite's protocol is a registered protocol (did-you-mean);
+- every suite's ``params`` validate against its protocol's params model, an unknown key
+  answered with the closest valid one;
+- the suite's protocol computes each of its benchmark's metrics (metrics marked
+  ``reported_only`` excepted).
+
+``fmbench validate`` reports every problem; ``run``, ``run-robustness`` and ``quickstart``
+refuse a suite with any, before loading data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from fmbench.catalog.registry import Catalog
+from fmbench.catalog.schema import BenchmarkSpec, SuiteSpec
+from fmbench.errors import ConfigError, NotFoundError
+
+
+def _did_you_mean(name: str, choices: Iterable[str]) -> str:
+    from fmbench.metrics.registry import did_you_mean
+
+    return did_you_mean(name, choices)
+
+
+def benchmark_problems(bench: BenchmarkSpec, source: str) -> list[str]:
+    from fmbench.metrics.registry import metric_registry
+    from fmbench.probes.perturb import check_probe_name
+
+    registry = metric_registry()
+    out = []
+    for i, m in enumerate(bench.metrics):
+        info = registry.get(m.name)
+        if info is None:
+            out.append(
+                f"{source}: metrics.{i}.name: unknown metric {m.name!r}.{_did_you_mean(m.name, registry)} "
+                "Run `python -m fmbench list-metrics` to see them."
+            )
+        elif info.direction != m.direction:
+            out.append(
+                f"{source}: metrics.{i}.direction: {m.name} is {info.direction}-is-better, not {m.direction}"
+                if info.direction != "target"
+                else f"{source}: metrics.{i}.direction: {m.name} has a target band, not {m.direction}"
+            )
+    for probe in bench.probe_grids:
+        try:
+            check_probe_name(probe)
+        except ValueError as exc:
+            out.append(f"{source}: probe_grids.{probe}: {exc}")
+    return out
+
+
+def _model_fields(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names of the (nested) model at ``loc`` (the location of an unknown key's parent)."""
+    for part in loc:
+        field = model.model_fields.get(str(part)) if isinstance(part, str) else None
+        if field is None:
+            return []
+        inner = _model_type(field.annotation)
+        if inner is None:
+            return []
+        model = inner
+    return list(model.model_fields)
+
+
+def _model_type(annotation: Any) -> type[BaseModel] | None:
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_type(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def params_problems(model: type[BaseModel], params: dict[str, Any], *, prefix: str) -> list[str]:
+    """One ``prefix.loc: message`` line per problem; unknown keys get the closest valid key."""
+    try:
+        model.model_validate(params)
+    except ValidationError as exc:
+        out = []
+        for e in exc.errors():
+            loc = tuple(e["loc"])
+            where = ".".join(str(p) for p in (prefix, *loc))
+            if e["type"] == "extra_forbidden":
+                valid = _model_fields(model, loc[:-1])
+                hint = _did_you_mean(str(loc[-1]), valid)
+                known = f" Valid: {', '.join(valid)}." if valid else " This protocol takes no settings here."
+                out.append(f"{where}: unknown setting.{hint}{known}")
+            else:
+                msg = e["msg"].removeprefix("Value error, ")
+                out.append(f"{where}: {msg}")
+        return out
+    return []
+
+
+def suite_problems(suite: SuiteSpec, catalog: Catalog, source: str) -> list[str]:
+    from fmbench.metrics.registry import metric_registry
+    from fmbench.tasks.base import PROTOCOLS
+
+    try:
+        protocol = PROTOCOLS.get(suite.protocol)
+    except NotFoundError:
+        names = PROTOCOLS.names()
+        return [
+            f"{source}: protocol: unknown protocol {suite.protocol!r}.{_did_you_mean(suite.protocol, names)} "
+            f"Valid: {', '.join(names)}"
+        ]
+    out = params_problems(protocol.params_model, dict(suite.params), prefix=f"{source}: params")
+    bench = catalog.benchmarks.get(suite.benchmark_id)
+    if bench is not None:
+        registry = metric_registry()
+        for m in bench.metrics:
+            info = registry.get(m.name)
+            if info is None or m.reported_only or suite.protocol in info.protocols:
+                continue
+            out.append(
+                f"{source}: protocol: {suite.protocol!r} does not compute "
+                f"{bench.id}'s metric {m.name!r} "
+                f"(it needs {info.needs}, computed by {', '.join(info.protocols)}); use one of those "
+                "protocols or mark the metric `reported_only: true` in the benchmark"
+            )
+    return out
+
+
+def catalog_problems(catalog: Catalog, *, only: Iterable[tuple[str, str]] | None = None) -> list[str]:
+    """Problems of every benchmark and suite (or of the (kind, id) pairs in ``only``)."""
+    wanted = None if only is None else set(only)
+    out = []
+    for bid, bench in sorted(catalog.benchmarks.items()):
+        if wanted is None or ("benchmark", bid) in wanted:
+            out += benchmark_problems(bench, catalog.sources.get(("benchmark", bid), bid))
+    for sid, suite in sorted(catalog.suites.items()):
+        if wanted is None or ("suite", sid) in wanted:
+            out += suite_problems(suite, catalog, catalog.sources.get(("suite", sid), sid))
+    return out
+
+
+def check_suite(catalog: Catalog, suite_id: str) -> None:
+    """Refuse to run a suite whose catalog entries have problems (before any data is loaded)."""
+    suite = catalog.suite(suite_id)
+    problems = catalog_problems(catalog, only=[("suite", suite.id), ("benchmark", suite.benchmark_id)])
+    if problems:
+        more = (
+            f" (and {len(problems) - 1} more; run `python -m fmbench validate`)" if len(problems) > 1 else ""
+        )
+        raise ConfigError(problems[0] + more)
