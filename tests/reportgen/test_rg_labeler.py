@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fmbench.metrics.finding_lexicon import FINDINGS, REPORT_TYPES, findings_of
+from fmbench.finding_lexicon import FINDINGS, REPORT_TYPES, findings_of
 from fmbench.metrics.findings import label_report, split_sentences
 
 P, A, U = "present", "absent", "uncertain"

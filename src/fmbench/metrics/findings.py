@@ -1,7 +1,7 @@
 """Rule-based finding labeler (NegEx-style) and the clinical report metrics built on it.
 
 ``label_report(text)`` returns ``{finding_key: "present" | "absent" | "uncertain"}`` for every
-finding of :mod:`fmbench.metrics.finding_lexicon` that the text mentions. Per sentence:
+finding of :mod:`fmbench.finding_lexicon` that the text mentions. Per sentence:
 
 1. finding mentions are matched (earliest, then longest match wins where matches overlap);
    "normal" statements ("heart size is normal") are absent mentions;
@@ -27,7 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from fmbench.metrics.finding_lexicon import CRITICAL, FINDINGS
+from fmbench.finding_lexicon import CRITICAL, FINDINGS
 
 PRESENT, ABSENT, UNCERTAIN = "present", "absent", "uncertain"
 WINDOW = 8  # words a trigger's scope may span

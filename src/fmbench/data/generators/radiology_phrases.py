@@ -5,7 +5,7 @@ Per finding: the noun phrases that name it (several synonyms), severity words, l
 whether the noun is a mass noun ("There is atelectasis", not "a atelectasis"), its prevalence
 weight among abnormal studies, and linked indications. Per report type: normal region
 statements, normal studies' report texts (a few house styles), normal impressions.
-Finding keys are those of :mod:`fmbench.metrics.finding_lexicon`.
+Finding keys are those of :mod:`fmbench.finding_lexicon`.
 """
 
 from __future__ import annotations

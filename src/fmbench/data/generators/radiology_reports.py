@@ -30,7 +30,7 @@ from fmbench.data.generators.radiology_phrases import (
     REGION_NORMAL,
     SEVLY,
 )
-from fmbench.metrics.finding_lexicon import CRITICAL, REPORT_TYPES, findings_of
+from fmbench.finding_lexicon import CRITICAL, REPORT_TYPES, findings_of
 
 REPORT_TYPE_P = (0.45, 0.30, 0.25)
 COMPLEXITY = ("simple", "moderate", "complex")

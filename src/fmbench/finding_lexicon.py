@@ -8,6 +8,9 @@ counts in ``omission_rate``), the regular expressions that name it in free text,
 Patterns are written lower-case and matched on lower-cased text with word boundaries. The
 labeler resolves overlapping matches by keeping the earliest, then the longest, so that
 "chronic lacunar infarct" is not read as an acute "infarct".
+
+A base module (pure data, no imports of its own): the report generator (``fmbench.data``)
+and the labeler (``fmbench.metrics.findings``) share it without depending on each other.
 """
 
 from __future__ import annotations
