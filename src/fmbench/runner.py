@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,9 @@ def make_eval_id(suite_id: str, model_id: str, created: str, salt: str) -> str:
 
 
 def prepare_context(catalog: Catalog, suite_id: str, config: ModelConfig, *, data_dir: str | Path | None,
-                    seed: int | None, options: dict[str, Any] | None = None, dataset=None) -> RunContext:  # noqa: ANN001
+                    seed: int | None, options: dict[str, Any] | None = None, dataset=None,  # noqa: ANN001
+                    new_model: Callable[[], Any] | None = None) -> RunContext:
+    """The run's context; ``new_model`` (default: build from ``config``) makes one fresh model per call."""
     if seed is not None and not 0 <= seed < 2**32:
         raise ConfigError(f"--seed {seed}: must be an integer from 0 to {2**32 - 1}")
     suite = catalog.suite(suite_id)
@@ -44,7 +46,7 @@ def prepare_context(catalog: Catalog, suite_id: str, config: ModelConfig, *, dat
     dataset.check(required_metadata=suite.required_metadata, label_column=suite.label_column)
     ctx = RunContext(
         suite=suite, benchmark=benchmark, dataset=dataset, model_config=config,
-        new_model=lambda: build_model(config),
+        new_model=new_model if new_model is not None else (lambda: build_model(config)),
         seed_split=suite.run_seeds(seed)[0],
         seed_bootstrap=suite.run_seeds(seed)[1],
         options=dict(options or {}),
@@ -53,16 +55,19 @@ def prepare_context(catalog: Catalog, suite_id: str, config: ModelConfig, *, dat
 
 
 def record_from_result(ctx: RunContext, result: TaskResult, *, wall_s: float, seed: int | None,
-                       status_note: str | None = None) -> EvalRecord:
+                       status_note: str | None = None,
+                       provenance_extra: dict[str, Any] | None = None) -> EvalRecord:
     created = utc_now()
     created_s = created.strftime("%Y-%m-%dT%H:%M:%SZ")
     n = max(result.n_eval, 1)
     inference = result.timings.get("inference_s")
     record = EvalRecord(
-        eval_id=make_eval_id(ctx.suite.id, ctx.model_id, created_s, ctx.dataset.digest + ctx.model_config.digest()),
+        eval_id=make_eval_id(ctx.suite.id, ctx.model_id, created_s,
+                             ctx.dataset.digest + ctx.model_config.digest()),
         benchmark_id=ctx.benchmark.id,
         suite_id=ctx.suite.id,
-        model=ModelRef(id=ctx.model_id, name=ctx.model_config.display_name, config_digest=ctx.model_config.digest()),
+        model=ModelRef(id=ctx.model_id, name=ctx.model_config.display_name,
+                       config_digest=ctx.model_config.digest()),
         dataset=DatasetRef(id=ctx.dataset.id, name=ctx.dataset.name, digest=ctx.dataset.digest or None,
                            n=result.n_eval, split=result.split),
         status="completed", evidence="run", created_at=created,
@@ -80,7 +85,8 @@ def record_from_result(ctx: RunContext, result: TaskResult, *, wall_s: float, se
                               split_seed=ctx.seed_split, bootstrap_seed=ctx.seed_bootstrap,
                               deviations=ctx.suite.deviations(split_seed=ctx.seed_split,
                                                               bootstrap_seed=ctx.seed_bootstrap,
-                                                              protocol=protocol_name(ctx))),
+                                                              protocol=protocol_name(ctx)),
+                              **(provenance_extra or {})),
         notes=status_note,
     )
     return finalize(record)
