@@ -17,6 +17,7 @@ from fmbench.models.factory import build_model
 from fmbench.records.io import finalize, record_to_yaml, write_outputs
 from fmbench.records.provenance import peak_rss_mb, provenance
 from fmbench.records.schema import DatasetRef, EvalRecord, ModelRef, utc_now
+from fmbench.spec_checks import check_suite
 from fmbench.tasks.base import PROTOCOLS, RunContext, TaskResult
 
 
@@ -40,6 +41,7 @@ def prepare_context(catalog: Catalog, suite_id: str, config: ModelConfig, *, dat
     if seed is not None and not 0 <= seed < 2**32:
         raise ConfigError(f"--seed {seed}: must be an integer from 0 to {2**32 - 1}")
     suite = catalog.suite(suite_id)
+    check_suite(catalog, suite.id)  # metric names, protocol and its params: refused before any data loads
     benchmark = catalog.benchmark(suite.benchmark_id)
     if dataset is None:
         dataset = load_dataset(catalog.dataset(suite.dataset_id), data_dir)

@@ -213,3 +213,16 @@ def test_every_registered_metric_is_covered_by_some_reference_test():
         if n not in SLOW_REFERENCE and m.needs not in {"perturbed outputs", "generated reports"}
     }
     assert uncovered == set()
+
+
+def test_run_refuses_a_misspelt_suite_before_loading_data(tmp_path):
+    _edited(tmp_path / "catalog", "suites", "SUITE-BRAIN-MAE.yaml", "fraction: 0.25", "fracton: 0.25")
+    data = tmp_path / "data"
+    p = subprocess.run(
+        [sys.executable, "-m", "fmbench", "run", "--suite", "SUITE-BRAIN-MAE", "--model", "mean_fill",
+         "--catalog", str(tmp_path / "catalog"), "--data-dir", str(data), "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert p.returncode == 2 and "params.mask.fracton: unknown setting. Did you mean 'fraction'?" in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
+    assert not (tmp_path / "out").exists() and not data.exists()  # refused before any data was made
