@@ -138,3 +138,55 @@ def run_suite(suite_id: str, model: str | Path, out_dir: str | Path, *, catalog_
     record = record_from_result(ctx, result, wall_s=wall, seed=seed)
     files = write_outputs(out_dir, render_outputs(record, catalog))
     return RunOutcome(record=record, out_dir=Path(out_dir), files=files)
+
+
+DEFAULT_ROBUSTNESS_SUITE = "SUITE-ROBUSTNESS-NEURO"
+
+
+def run_robustness(
+    model: str | Path,
+    out_dir: str | Path,
+    *,
+    suite_id: str | None = None,
+    data: str | Path | None = None,
+    probes: list[str] | None = None,
+    sampling_freq: float | None = None,
+    seed: int | None = None,
+    batch_size: int | None = None,
+    catalog_dirs: Any = (),
+    data_dir: str | Path | None = None,
+    catalog: Any = None,
+) -> Any:
+    """``fmbench run-robustness``: the core run pipeline with the robustness protocol's options."""
+    import dataclasses
+
+    from fmbench.data.folder import file_dataset
+
+    catalog = catalog or load_catalog(catalog_dirs)
+    suite = catalog.suite(suite_id or DEFAULT_ROBUSTNESS_SUITE)
+    if suite.protocol != "robustness":
+        raise ConfigError(
+            f"--suite {suite.id}: its protocol is {suite.protocol!r}; run-robustness runs suites "
+            f"with protocol 'robustness' (e.g. {DEFAULT_ROBUSTNESS_SUITE}); use `fmbench run` for this one"
+        )
+    config, _ = resolve_model_config(model, catalog)
+    dataset = None
+    if data is not None:
+        card, dataset, suite = file_dataset(Path(data), suite, sampling_freq=sampling_freq)
+        catalog = dataclasses.replace(
+            catalog, suites={**catalog.suites, suite.id: suite}, datasets={**catalog.datasets, card.id: card}
+        )
+    options = {"probes": probes, "sampling_freq": sampling_freq, "batch_size": batch_size}
+    ctx = prepare_context(
+        catalog,
+        suite.id,
+        config,
+        data_dir=data_dir,
+        seed=seed,
+        dataset=dataset,
+        options={k: v for k, v in options.items() if v is not None},
+    )
+    result, wall = evaluate_context(ctx)
+    record = record_from_result(ctx, result, wall_s=wall, seed=seed)
+    files = write_outputs(out_dir, render_outputs(record, catalog))
+    return RunOutcome(record=record, out_dir=Path(out_dir), files=files)

@@ -11,7 +11,7 @@ import yaml
 
 from fmbench.probes import seeding
 from fmbench.probes.stream import RowReader
-from fmbench.tasks.robustness import run_robustness
+from fmbench.runner import run_robustness
 
 HERE = Path(__file__).parent
 

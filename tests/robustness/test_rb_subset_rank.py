@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fmbench.records.io import read_record
-from fmbench.tasks.robustness import run_robustness
+from fmbench.runner import run_robustness
 
 
 def test_probe_subset_is_not_rankable(tmp_path: Path, data_dir: Path) -> None:

@@ -55,7 +55,7 @@ def run_robustness(
 ) -> None:
     """Probe a model's robustness; write DIR/eval.yaml, DIR/report.md, DIR/report.html."""
     from fmbench.cli.console import console
-    from fmbench.tasks.robustness import run_robustness as run
+    from fmbench.runner import run_robustness as run
 
     names = [p.strip() for p in probes.split(",") if p.strip()] if probes is not None else None
     if names is not None and not names:
