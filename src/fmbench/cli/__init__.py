@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+from typing import Annotated
 
 import typer
 
@@ -27,9 +28,27 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command and sub-app
 )
 
 _registered = False
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from fmbench import __version__
+
+        print(f"fmbench {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, callback=_print_version,
+        help="Print the fmbench version and exit.")] = False,
+) -> None:
+    """Options before the command; the app's help text is Typer(help=...) above."""
 
 
 def _register_all() -> None:

@@ -1,7 +1,8 @@
 """Model config YAML: how to load a model to run it.
 
 ``type: builtin`` names a baseline, ``python_class`` an import path; adapter types (added by
-``fmbench.models.adapters``) take their own extra fields, which the adapter validates.
+``fmbench.models.adapters``) take their own extra fields, which the adapter validates. A
+``python_class`` module is looked up next to the config's YAML file first, then on ``sys.path``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from fmbench.catalog.schema import ID_PATTERN
 from fmbench.errors import ConfigError
@@ -23,9 +24,20 @@ class ModelConfig(BaseModel):
     model_id: str = Field(pattern=ID_PATTERN, description="Id the model gets in eval records.")
     name: str | None = Field(None, description="Display name (defaults to model_id).")
     type: str = Field("builtin", description="builtin | python_class | an adapter type.")
-    baseline: str | None = Field(None, description="Built-in baseline name (type builtin; defaults to model_id).")
+    baseline: str | None = Field(
+        None, description="Built-in baseline name (type builtin; defaults to model_id).")
     import_path: str | None = Field(None, description="'package.module:Class' (type python_class).")
-    init_kwargs: dict[str, Any] = Field(default_factory=dict, description="Keyword arguments for the constructor.")
+    init_kwargs: dict[str, Any] = Field(
+        default_factory=dict, description="Keyword arguments for the constructor.")
+    # The folder of the YAML file the config was read from (None for catalog model cards). Not a
+    # field, so neither ``model_dump`` nor ``digest`` sees it: the same YAML in two folders has one
+    # digest; the output cache tells their modules apart by the module file's content instead.
+    _base_dir: Path | None = PrivateAttr(None)
+
+    @property
+    def base_dir(self) -> Path | None:
+        """Folder of the config's YAML file, where ``import_path`` modules are looked up first."""
+        return self._base_dir
 
     @property
     def display_name(self) -> str:
@@ -40,15 +52,18 @@ class ModelConfig(BaseModel):
         return "sha256:" + sha256_hex(canonical_json(self.model_dump(mode="json")))
 
 
-def parse_model_config(data: Any, *, source: str) -> ModelConfig:
+def parse_model_config(data: Any, *, source: str, base_dir: str | Path | None = None) -> ModelConfig:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a mapping with model_id and type")
     try:
-        return ModelConfig.model_validate(data)
+        config = ModelConfig.model_validate(data)
     except ValidationError as exc:
         e = exc.errors()[0]
         loc = ".".join(str(p) for p in e["loc"]) or "(root)"
         raise ConfigError(f"{source}: {loc}: {e['msg']}") from None
+    if base_dir is not None:
+        config._base_dir = Path(base_dir).absolute()
+    return config
 
 
 def resolve_model_config(spec: str | Path, catalog: Any = None) -> tuple[ModelConfig, str]:
@@ -56,7 +71,14 @@ def resolve_model_config(spec: str | Path, catalog: Any = None) -> tuple[ModelCo
     path = Path(spec)
     if path.suffix in {".yaml", ".yml"} or path.exists():
         source = str(path)
-        return parse_model_config(read_yaml(path), source=source), source
+        config = parse_model_config(read_yaml(path), source=source, base_dir=path.absolute().parent)
+        if config.type == "python_class":
+            from fmbench.models.factory import preload_local_module
+
+            # Import a module found next to the YAML now, so that everything that looks the module up
+            # by name from here on (the output cache fingerprints its source file) sees this one.
+            preload_local_module(config)
+        return config, source
     if catalog is not None and str(spec) in catalog.models and catalog.models[str(spec)].config:
         card = catalog.models[str(spec)]
         cfg = {"name": card.name, **card.config}
