@@ -146,7 +146,7 @@ def quickstart(
     data_dir: DataDirOption = None,
 ) -> None:
     """Run every built-in baseline on every runnable suite, then build the leaderboard."""
-    from fmbench.quickstart import run_quickstart
+    from fmbench.cli.quickstart import run_quickstart
 
     run_quickstart(out, suites=suites, evals=evals, data_dir=data_dir)
 
