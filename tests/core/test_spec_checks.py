@@ -226,3 +226,14 @@ def test_run_refuses_a_misspelt_suite_before_loading_data(tmp_path):
     assert p.returncode == 2 and "params.mask.fracton: unknown setting. Did you mean 'fraction'?" in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
     assert not (tmp_path / "out").exists() and not data.exists()  # refused before any data was made
+
+
+def test_list_metrics_lists_the_registry():
+    import json
+
+    p = subprocess.run([sys.executable, "-m", "fmbench", "list-metrics", "--json"], capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0
+    rows = {r["name"]: r for r in json.loads(p.stdout)}
+    assert set(rows) == set(metric_registry())
+    assert rows["MSE"]["direction"] == "lower" and rows["MSE"]["protocols"] == "reconstruction"

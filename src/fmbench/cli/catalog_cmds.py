@@ -1,4 +1,4 @@
-"""list-benchmarks, list-suites, list-datasets, list-models, validate."""
+"""list-benchmarks, list-suites, list-datasets, list-models, list-metrics, validate."""
 
 from __future__ import annotations
 
@@ -69,6 +69,18 @@ def list_models(catalog: CatalogOption = None, as_json: JsonOption = False) -> N
     _print_table("Models", ["ID", "Name", "Modality", "Baseline", "License", "Repo", "Paper"], rows, as_json)
 
 
+def list_metrics(as_json: JsonOption = False) -> None:
+    """List every metric fmbench computes: name, direction, range, the data it needs, protocols."""
+    from fmbench.metrics.registry import metric_registry
+
+    def bound(v: float | None) -> str:
+        return "" if v is None else f"{v:g}"
+
+    rows = [[m.name, m.direction, f"[{bound(m.min)}, {bound(m.max)}]", m.needs, ", ".join(m.protocols)]
+            for m in sorted(metric_registry().values(), key=lambda m: (m.needs, m.name.lower()))]
+    _print_table("Metrics", ["Name", "Direction", "Range", "Needs", "Protocols"], rows, as_json)
+
+
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="Catalog YAML files, eval records, or folders of them.")],
     catalog: CatalogOption = None,
@@ -91,4 +103,5 @@ def register(app: typer.Typer) -> None:
     app.command("list-suites")(list_suites)
     app.command("list-datasets")(list_datasets)
     app.command("list-models")(list_models)
+    app.command("list-metrics")(list_metrics)
     app.command("validate")(validate)
