@@ -231,8 +231,8 @@ def test_run_refuses_a_misspelt_suite_before_loading_data(tmp_path):
 def test_list_metrics_lists_the_registry():
     import json
 
-    p = subprocess.run([sys.executable, "-m", "fmbench", "list-metrics", "--json"], capture_output=True, text=True,
-                       timeout=120)
+    cmd = [sys.executable, "-m", "fmbench", "list-metrics", "--json"]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0
     rows = {r["name"]: r for r in json.loads(p.stdout)}
     assert set(rows) == set(metric_registry())
