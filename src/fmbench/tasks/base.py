@@ -161,3 +161,53 @@ def clusters_for(meta: pd.DataFrame, column: str | None) -> np.ndarray | None:
 def task_result_from_grouped(grouped: GroupedResult, **kw: Any) -> TaskResult:
     return TaskResult(metrics=grouped.metrics, stratified=grouped.stratified, withheld=grouped.withheld,
                       subgroups=grouped.subgroups, **kw)
+
+
+def score(
+    ctx: RunContext,
+    data: Any,
+    meta: pd.DataFrame,
+    *,
+    needs: str,
+    row_ids: Any,
+    split: str,
+    metrics: list[Any] | None = None,
+    details: dict[str, Any] | None = None,
+    timings: dict[str, float] | None = None,
+    rankable: bool = True,
+    rankable_reason: str | None = None,
+) -> TaskResult:
+    """The template's scoring step, the same for every protocol: the benchmark's metrics that
+    ``needs``-data gives (from the metric registry, unless ``metrics`` narrows them), overall and
+    per stratum, worst group and largest gap, bootstrap CIs with the suite's scheme (clusters
+    included) and the primary metric's replicates for paired comparison. A protocol only says how
+    it got its predictions (``data``: an object with ``subset``; ``meta``: one row per scored
+    sample; ``row_ids``: what identifies those rows across runs, for the scheme digest)."""
+    from fmbench.metrics.grouped import evaluate_grouped
+    from fmbench.metrics.registry import implementations
+
+    if metrics is None:
+        metrics = implementations([m.name for m in ctx.benchmark.metrics], needs)
+    clusters = clusters_for(meta, ctx.suite.bootstrap.cluster_column)
+    grouped = evaluate_grouped(
+        data,
+        len(meta),
+        metrics,
+        strata=derive_strata(meta, ctx.strata_columns()),
+        scheme=ctx.scheme(),
+        clusters=clusters,
+        min_group_size=ctx.suite.min_group_size,
+        directions=ctx.directions(),
+        targets=ctx.targets(),
+    )
+    return task_result_from_grouped(
+        grouped,
+        n_eval=len(meta),
+        split=split,
+        bootstrap=bootstrap_info(ctx, grouped, row_ids=row_ids, clusters=clusters,
+                                 primary=ctx.benchmark.primary_metric),
+        details=details or {},
+        timings=timings or {},
+        rankable=rankable,
+        rankable_reason=rankable_reason,
+    )

@@ -8,7 +8,6 @@ import numpy as np
 
 from fmbench.errors import ConfigError, DataError
 from fmbench.metrics.classification import ClassificationData
-from fmbench.metrics.grouped import evaluate_grouped
 from fmbench.metrics.registry import implementations
 from fmbench.models.checks import check_probabilities
 from fmbench.tasks.base import (
@@ -16,11 +15,8 @@ from fmbench.tasks.base import (
     Protocol,
     RunContext,
     TaskResult,
-    bootstrap_info,
     call_model,
-    clusters_for,
-    derive_strata,
-    task_result_from_grouped,
+    score,
 )
 from fmbench.tasks.params import ClassificationParams
 from fmbench.tasks.splits import holdout_split, kfold_splits, predefined_split
@@ -108,12 +104,6 @@ def score_classification(ctx: RunContext, y: np.ndarray, P: np.ndarray, rows: np
     data = ClassificationData(y[rows], P, positive=positive)
     metrics = [m for m in implementations([m.name for m in ctx.benchmark.metrics], "class probabilities")
                if not (m.binary_only and len(classes) != 2)]
-    clusters = clusters_for(meta, ctx.suite.bootstrap.cluster_column)
-    grouped = evaluate_grouped(
-        data, len(rows), metrics, strata=derive_strata(meta, ctx.strata_columns()), scheme=ctx.scheme(),
-        clusters=clusters, min_group_size=ctx.suite.min_group_size, directions=ctx.directions(),
-        targets=ctx.targets(),
-    )
     row_ids = meta[ctx.suite.split.group_column].to_numpy() if ctx.suite.split.group_column in meta else rows
     from sklearn.metrics import confusion_matrix, f1_score
 
@@ -130,12 +120,8 @@ def score_classification(ctx: RunContext, y: np.ndarray, P: np.ndarray, rows: np
         }],
     }
     constant = bool(np.ptp(P, axis=0).max() == 0)
-    return task_result_from_grouped(
-        grouped, n_eval=len(rows), split=split_label,
-        bootstrap=bootstrap_info(ctx, grouped, row_ids=row_ids, clusters=clusters,
-                                 primary=ctx.benchmark.primary_metric),
-        details={**details, "constant_outputs": constant}, timings=timings,
-    )
+    return score(ctx, data, meta, needs="class probabilities", metrics=metrics, row_ids=row_ids,
+                 split=split_label, details={**details, "constant_outputs": constant}, timings=timings)
 
 
 @PROTOCOLS.register("classification")

@@ -27,19 +27,14 @@ from fmbench.data.dataset import Dataset
 from fmbench.data.digest import file_sha256
 from fmbench.errors import DataError, ModelError
 from fmbench.metrics.findings import ABSENT, PRESENT, label_report
-from fmbench.metrics.grouped import evaluate_grouped
-from fmbench.metrics.registry import implementations
 from fmbench.metrics.report_metrics import ReportData, compute_report_columns
 from fmbench.tasks.base import (
     PROTOCOLS,
     Protocol,
     RunContext,
     TaskResult,
-    bootstrap_info,
     call_model,
-    clusters_for,
-    derive_strata,
-    task_result_from_grouped,
+    score,
 )
 from fmbench.tasks.splits import predefined_split
 
@@ -117,26 +112,14 @@ def score_reports(
     t0 = time.perf_counter()
     data: ReportData = compute_report_columns(generated, references, include=tuple(names))
     timings = {**timings, "scoring_s": time.perf_counter() - t0}
-    clusters = clusters_for(meta, ctx.suite.bootstrap.cluster_column)
-    grouped = evaluate_grouped(
-        data,
-        len(generated),
-        implementations(names, "generated reports"),
-        strata=derive_strata(meta, ctx.strata_columns()),
-        scheme=ctx.scheme(),
-        clusters=clusters,
-        min_group_size=ctx.suite.min_group_size,
-        directions=ctx.directions(),
-        targets=ctx.targets(),
-    )
     row_ids = meta["study_id"].astype(str).to_numpy() if "study_id" in meta else np.arange(len(generated))
-    return task_result_from_grouped(
-        grouped,
-        n_eval=len(generated),
+    return score(
+        ctx,
+        data,
+        meta,
+        needs="generated reports",
+        row_ids=row_ids,
         split=split_label,
-        bootstrap=bootstrap_info(
-            ctx, grouped, row_ids=row_ids, clusters=clusters, primary=ctx.benchmark.primary_metric
-        ),
         details={
             "tables": [finding_table(generated, references)],
             "unavailable_metrics": dict(sorted(data.reasons.items())),

@@ -34,25 +34,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fmbench.cache import cached_chunks
 from fmbench.errors import ConfigError, DataError, ModelError
-from fmbench.metrics.grouped import evaluate_grouped
 from fmbench.metrics.reconstruction import (  # noqa: F401 - re-exported for existing callers
     RECONSTRUCTION_METRICS,
     ReconstructionData,
     SubjectMeanMetric,
     per_subject_scores,
 )
-from fmbench.metrics.registry import implementations
 from fmbench.models.checks import check_matrix
 from fmbench.tasks.base import (
     PROTOCOLS,
     Protocol,
     RunContext,
     TaskResult,
-    bootstrap_info,
     call_model,
-    clusters_for,
-    derive_strata,
-    task_result_from_grouped,
+    score,
 )
 from fmbench.tasks.splits import holdout_split
 
@@ -236,19 +231,6 @@ def score_reconstruction(
     corr, mse = per_subject_scores(X, X_hat, mask)
     data = ReconstructionData(corr, mse)
     meta = ctx.dataset.meta.iloc[rows].reset_index(drop=True)
-    metrics = implementations([m.name for m in ctx.benchmark.metrics], "reconstructions")
-    clusters = clusters_for(meta, ctx.suite.bootstrap.cluster_column)
-    grouped = evaluate_grouped(
-        data,
-        len(rows),
-        metrics,
-        strata=derive_strata(meta, ctx.strata_columns()),
-        scheme=ctx.scheme(),
-        clusters=clusters,
-        min_group_size=ctx.suite.min_group_size,
-        directions=ctx.directions(),
-        targets=ctx.targets(),
-    )
     group_col = ctx.suite.split.group_column
     row_ids = meta[group_col].to_numpy() if group_col in meta else rows
     finite = corr[np.isfinite(corr)]
@@ -273,13 +255,5 @@ def score_reconstruction(
                 "rows": [[int(len(finite))] + [round(float(q), 4) for q in quant]],
             }
         ]
-    return task_result_from_grouped(
-        grouped,
-        n_eval=len(rows),
-        split=split_label,
-        bootstrap=bootstrap_info(
-            ctx, grouped, row_ids=row_ids, clusters=clusters, primary=ctx.benchmark.primary_metric
-        ),
-        details=details,
-        timings=timings,
-    )
+    return score(ctx, data, meta, needs="reconstructions", row_ids=row_ids, split=split_label,
+                 details=details, timings=timings)
