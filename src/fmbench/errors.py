@@ -8,6 +8,9 @@ so callers of the library can catch ``ValueError``/``FileNotFoundError`` as usua
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, Protocol
+
 
 class FmbenchError(Exception):
     """Base class of errors caused by user input; the message says what and where."""
@@ -36,3 +39,39 @@ class ModelError(FmbenchError, RuntimeError):
 
 class RecordError(FmbenchError, ValueError):
     """An eval record is malformed or inconsistent."""
+
+
+class _HasErrors(Protocol):
+    """A pydantic ``ValidationError`` or FastAPI's ``RequestValidationError`` (kept unimported here)."""
+
+    def errors(self) -> Sequence[Mapping[str, Any]]: ...
+
+
+def validation_messages(
+    exc: _HasErrors,
+    *,
+    prefix: str = "",
+    first_only: bool = False,
+    root: str = "(root)",
+    lead: Sequence[object] = (),
+    skip: Collection[object] = (),
+    render: Callable[[str, str, Mapping[str, Any]], str] | None = None,
+) -> list[str]:
+    """One ``prefix: a.b.c: message`` line per validation error (only the first if ``first_only``).
+
+    The location joins ``lead`` and the error's ``loc`` (parts in ``skip`` left out) with dots,
+    or is ``root`` when that is empty; pydantic's ``"Value error, "`` is cut from the message.
+    ``render(loc, message, error)`` replaces the ``loc: message`` part where a caller words
+    some errors its own way; ``prefix`` is still put in front.
+    """
+    errors = list(exc.errors())
+    if first_only:
+        errors = errors[:1]
+    lines = []
+    for err in errors:
+        parts = [*lead, *(p for p in err.get("loc", ()) if p not in skip)]
+        loc = ".".join(str(p) for p in parts) or root
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        text = render(loc, msg, err) if render is not None else f"{loc}: {msg}"
+        lines.append(f"{prefix}: {text}" if prefix else text)
+    return lines

@@ -18,14 +18,14 @@ refuse a suite with any, before loading data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from fmbench.catalog.registry import Catalog
 from fmbench.catalog.schema import BenchmarkSpec, SuiteSpec
-from fmbench.errors import ConfigError, NotFoundError
+from fmbench.errors import ConfigError, NotFoundError, validation_messages
 
 
 def _did_you_mean(name: str, choices: Iterable[str]) -> str:
@@ -88,22 +88,20 @@ def _model_type(annotation: Any) -> type[BaseModel] | None:
 
 def params_problems(model: type[BaseModel], params: dict[str, Any], *, prefix: str) -> list[str]:
     """One ``prefix.loc: message`` line per problem; unknown keys get the closest valid key."""
+
+    def render(where: str, msg: str, e: Mapping[str, Any]) -> str:
+        if e["type"] != "extra_forbidden":
+            return f"{where}: {msg}"
+        loc = tuple(e["loc"])
+        valid = _model_fields(model, loc[:-1])
+        hint = _did_you_mean(str(loc[-1]), valid)
+        known = f" Valid: {', '.join(valid)}." if valid else " This protocol takes no settings here."
+        return f"{where}: unknown setting.{hint}{known}"
+
     try:
         model.model_validate(params)
     except ValidationError as exc:
-        out = []
-        for e in exc.errors():
-            loc = tuple(e["loc"])
-            where = ".".join(str(p) for p in (prefix, *loc))
-            if e["type"] == "extra_forbidden":
-                valid = _model_fields(model, loc[:-1])
-                hint = _did_you_mean(str(loc[-1]), valid)
-                known = f" Valid: {', '.join(valid)}." if valid else " This protocol takes no settings here."
-                out.append(f"{where}: unknown setting.{hint}{known}")
-            else:
-                msg = e["msg"].removeprefix("Value error, ")
-                out.append(f"{where}: {msg}")
-        return out
+        return validation_messages(exc, lead=(prefix,), render=render)
     return []
 
 

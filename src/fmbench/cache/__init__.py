@@ -13,7 +13,7 @@ reads nor writes.
 
 from __future__ import annotations
 
-from fmbench.cache.store import (
+from fmbench.cache.outputs import (
     OutputCache,
     cache_for,
     cache_root,

@@ -23,20 +23,11 @@ from fmbench.catalog.schema import (
     Spec,
     SuiteSpec,
 )
-from fmbench.errors import ConfigError, NotFoundError
+from fmbench.errors import ConfigError, NotFoundError, validation_messages
 from fmbench.yamlio import read_yaml
 
 S = TypeVar("S", bound=Spec)
 _DIR_TO_KIND = {"benchmarks": "benchmark", "suites": "suite", "datasets": "dataset", "models": "model"}
-
-
-def format_validation_error(source: str, exc: ValidationError) -> list[str]:
-    """One ``file: field: message`` line per pydantic error."""
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(root)"
-        lines.append(f"{source}: {loc}: {err['msg']}")
-    return lines
 
 
 def parse_spec(data: Any, *, source: str, kind: str | None = None) -> Spec:
@@ -52,7 +43,7 @@ def parse_spec(data: Any, *, source: str, kind: str | None = None) -> Spec:
     try:
         return KIND_TO_SPEC[kind].model_validate({**data, "kind": kind})
     except ValidationError as exc:
-        raise ConfigError("; ".join(format_validation_error(source, exc))) from None
+        raise ConfigError("; ".join(validation_messages(exc, prefix=source))) from None
 
 
 def kind_from_path(path: Path) -> str | None:

@@ -9,16 +9,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from fmbench.errors import FmbenchError
+from fmbench.errors import FmbenchError, validation_messages
 from fmbench.hub.settings import HubSettings
 
 
 def _one_line_validation(exc: RequestValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{loc}: {err.get('msg', 'invalid')}")
-    return " ".join("; ".join(parts).split())
+    return " ".join("; ".join(validation_messages(exc, root="body", skip={"body"})).split())
 
 
 def create_app(settings: HubSettings | None = None, *, hub: Any = None) -> FastAPI:

@@ -51,7 +51,7 @@ from fmbench.leaderboard.model import (
     Unranked,
 )
 from fmbench.leaderboard.rank import Entry, TableRanking, rank_table, sort_key
-from fmbench.leaderboard.summary import RecordInfo
+from fmbench.leaderboard.record_info import RecordInfo
 from fmbench.records.schema import EvalRecord, MetricValue
 
 RESERVED_ANCHORS = ("index", "leaderboard", "assets", "quick-navigation", "submit-your-model")

@@ -21,9 +21,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from fmbench.catalog.registry import Catalog
-from fmbench.errors import NotFoundError, RecordError
+from fmbench.errors import NotFoundError, RecordError, validation_messages
 from fmbench.leaderboard.cachefile import load_pickle, save_pickle
-from fmbench.leaderboard.summary import RecordInfo
+from fmbench.leaderboard.record_info import RecordInfo
 from fmbench.records.schema import EvalRecord
 from fmbench.records.validate import record_catalog_problems
 from fmbench.yamlio import parse_yaml
@@ -140,9 +140,7 @@ def _validate(data: object, catalog: Catalog) -> EvalRecord | str:
     try:
         record = EvalRecord.model_validate(data)
     except ValidationError as exc:
-        return "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()
-        )
+        return "; ".join(validation_messages(exc))
     problems = record_catalog_problems(record, catalog)
     if problems:
         return "; ".join(problems)

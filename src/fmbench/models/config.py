@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from fmbench.catalog.schema import ID_PATTERN
-from fmbench.errors import ConfigError
+from fmbench.errors import ConfigError, validation_messages
 from fmbench.records.digest import canonical_json, sha256_hex
 from fmbench.yamlio import read_yaml
 
@@ -58,9 +58,7 @@ def parse_model_config(data: Any, *, source: str, base_dir: str | Path | None = 
     try:
         config = ModelConfig.model_validate(data)
     except ValidationError as exc:
-        e = exc.errors()[0]
-        loc = ".".join(str(p) for p in e["loc"]) or "(root)"
-        raise ConfigError(f"{source}: {loc}: {e['msg']}") from None
+        raise ConfigError(validation_messages(exc, prefix=source, first_only=True)[0]) from None
     if base_dir is not None:
         config._base_dir = Path(base_dir).absolute()
     return config

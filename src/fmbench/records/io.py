@@ -10,14 +10,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from fmbench.errors import NotFoundError, RecordError
+from fmbench.errors import NotFoundError, RecordError, validation_messages
 from fmbench.records.digest import with_digest
 from fmbench.records.schema import EvalRecord
 from fmbench.yamlio import dump_yaml, parse_yaml
-
-
-def record_problems(exc: ValidationError, source: str) -> list[str]:
-    return [f"{source}: {'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()]
 
 
 def parse_record(data: Any, *, source: str) -> EvalRecord:
@@ -30,7 +26,7 @@ def parse_record(data: Any, *, source: str) -> EvalRecord:
     try:
         return EvalRecord.model_validate(data)
     except ValidationError as exc:
-        raise RecordError("; ".join(record_problems(exc, source))) from None
+        raise RecordError("; ".join(validation_messages(exc, prefix=source))) from None
 
 
 def read_record(path: str | Path) -> EvalRecord:

@@ -13,6 +13,7 @@ naming the file and line.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from fmbench.catalog.schema import DatasetCard
 from fmbench.data.dataset import Dataset
 from fmbench.data.loaders import LOADERS
-from fmbench.errors import DataError, NotFoundError
+from fmbench.errors import DataError, NotFoundError, validation_messages
 
 META_COLUMNS = ("study_id", "split", "report_type", "modality", "institution", "complexity")
 Status = Literal["present", "absent", "uncertain"]
@@ -80,13 +81,15 @@ def read_jsonl_lines(path: Path) -> list[tuple[int, Any]]:
 
 
 def _validation_message(exc: ValidationError) -> str:
-    e = exc.errors()[0]
-    loc = ".".join(str(p) for p in e["loc"]) or "(line)"
-    if e["type"] == "missing":
+    return validation_messages(exc, first_only=True, root="(line)", render=_field_problem)[0]
+
+
+def _field_problem(loc: str, msg: str, err: Mapping[str, Any]) -> str:
+    if err["type"] == "missing":
         return f"field {loc!r} is missing"
-    if e["type"] == "string_too_short":
+    if err["type"] == "string_too_short":
         return f"field {loc!r} is empty"
-    return f"field {loc!r}: {e['msg']}"
+    return f"field {loc!r}: {msg}"
 
 
 def read_studies(path: Path, split: str) -> list[StudyLine]:

@@ -6,13 +6,14 @@ extra and says "install fmbench[fm]" only when an adapter that needs them is use
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from fmbench.errors import ConfigError, DataError
+from fmbench.errors import ConfigError, DataError, validation_messages
 from fmbench.models.config import ModelConfig
 
 OptT = TypeVar("OptT", bound=BaseModel)
@@ -36,10 +37,15 @@ def parse_options(config: ModelConfig, cls: type[OptT]) -> OptT:
     try:
         return cls.model_validate(config.options)
     except ValidationError as exc:
-        e = exc.errors()[0]
-        loc = ".".join(str(p) for p in e["loc"]) or "(options)"
-        msg = "unknown field for this type" if e["type"] == "extra_forbidden" else e["msg"]
-        raise ConfigError(f"model {config.model_id} (type {config.type}): {loc}: {msg}") from None
+        where = f"model {config.model_id} (type {config.type})"
+        [line] = validation_messages(
+            exc, prefix=where, first_only=True, root="(options)", render=_options_problem
+        )
+        raise ConfigError(line) from None
+
+
+def _options_problem(loc: str, msg: str, err: Mapping[str, Any]) -> str:
+    return f"{loc}: unknown field for this type" if err["type"] == "extra_forbidden" else f"{loc}: {msg}"
 
 
 def require_fm(config: ModelConfig) -> tuple[Any, Any]:
