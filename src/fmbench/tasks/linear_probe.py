@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import ValidationError
 
-from fmbench.errors import ConfigError, DataError
+from fmbench.errors import ConfigError, DataError, validation_messages
 from fmbench.models.checks import check_matrix
 from fmbench.tasks.base import PROTOCOLS, Protocol, RunContext, TaskResult, call_model
 from fmbench.tasks.classification import SupervisedPredictions, encode_labels, score_classification
@@ -46,9 +46,9 @@ def probe_settings(ctx: RunContext, *, default_probe: str = "logistic") -> Probe
     try:
         return ProbeSettings.model_validate(raw)
     except ValidationError as exc:
-        e = exc.errors()[0]
-        loc = ".".join(str(p) for p in e["loc"])
-        raise ConfigError(f"suite {ctx.suite.id}: params.linear_probe.{loc}: {e['msg']}") from None
+        msg = validation_messages(exc, prefix=f"suite {ctx.suite.id}", lead=("params", "linear_probe"),
+                                  first_only=True)[0]
+        raise ConfigError(msg) from None
 
 
 def model_inputs(ctx: RunContext) -> Any:

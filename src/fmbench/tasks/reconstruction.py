@@ -33,7 +33,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fmbench.cache import cached_chunks
-from fmbench.errors import ConfigError, DataError, ModelError
+from fmbench.errors import ConfigError, DataError, ModelError, validation_messages
 from fmbench.metrics.reconstruction import (  # noqa: F401 - re-exported for existing callers
     RECONSTRUCTION_METRICS,
     ReconstructionData,
@@ -79,9 +79,9 @@ def mask_params(params: dict, *, suite_id: str) -> MaskParams:
     try:
         return MaskParams.model_validate(params.get("mask", {}))
     except ValidationError as exc:
-        e = exc.errors()[0]
-        loc = ".".join(str(p) for p in e["loc"])
-        raise ConfigError(f"suite {suite_id}: params.mask.{loc}: {e['msg']}") from None
+        msg = validation_messages(exc, prefix=f"suite {suite_id}", lead=("params", "mask"),
+                                  first_only=True)[0]
+        raise ConfigError(msg) from None
 
 
 def make_mask(shape: tuple[int, int, int], spec: MaskParams) -> np.ndarray:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from fmbench.errors import ConfigError, DataError
+from fmbench.errors import ConfigError, DataError, validation_messages
 from fmbench.metrics.classification import CLASSIFICATION_METRICS, ClassificationData
 from fmbench.metrics.grouped import evaluate_grouped
 from fmbench.models.checks import check_matrix, check_probabilities
@@ -81,10 +81,8 @@ def robustness_settings(ctx: RunContext) -> tuple[RobustnessParams, list[tuple[A
     try:
         params = RobustnessParams.model_validate(ctx.suite.params)
     except ValidationError as exc:
-        e = exc.errors()[0]
-        raise ConfigError(
-            f"suite {ctx.suite.id}: params.{'.'.join(map(str, e['loc']))}: {e['msg']}"
-        ) from None
+        msg = validation_messages(exc, prefix=f"suite {ctx.suite.id}", lead=("params",), first_only=True)[0]
+        raise ConfigError(msg) from None
     X = ctx.dataset.X
     ndim = X.ndim
     if ndim not in PROBES:
