@@ -247,7 +247,7 @@ def evaluate(
     data_dir: str | Path | None = None,
     out: str | Path | None = None,
     no_cache: bool = False,
-    progress: bool = False,
+    progress: Any = False,
 ) -> EvaluationResult:
     """Evaluate ``model`` on ``suite``; returns an :class:`EvaluationResult`.
 
@@ -256,7 +256,8 @@ def evaluate(
     the record; default: the class name) and ``cache_key`` apply to objects only. ``seed``,
     ``protocol``, ``catalog`` (extra catalog folders), ``data_dir`` and ``no_cache`` mean what
     ``fmbench run``'s options do. ``out``: also write the record and reports there (nothing is
-    written if anything fails). ``progress``: print each stage to stderr.
+    written if anything fails). ``progress``: True prints each stage to stderr and shows a bar for long
+    work; or pass your own ``fmbench.progress.ProgressReporter``.
     """
     from fmbench.models.config import parse_model_config, resolve_model_config
     from fmbench.runner import evaluate_context, prepare_context, record_from_result
@@ -291,10 +292,14 @@ def evaluate(
     if progress:
         _say(f"{suite_spec.id} · {config.model_id}: loading dataset {suite_spec.dataset_id}")
         new_model = _progress_factory(new_model or (lambda: _build(config)), suite_spec, _say)
-    ctx = prepare_context(cat, suite_spec.id, config, data_dir=data_dir, seed=seed, options=options,
-                          new_model=new_model)
+    reporter = None
     if progress:
-        ctx.progress = True
+        from fmbench.progress import RichProgress
+
+        reporter = RichProgress() if progress is True else progress  # or the caller's own reporter
+    ctx = prepare_context(cat, suite_spec.id, config, data_dir=data_dir, seed=seed, options=options,
+                          new_model=new_model, progress=reporter)
+    if progress:
         _say(f"{suite_spec.id} · {config.model_id}: running {options.get('protocol') or suite_spec.protocol} "
              f"on {ctx.dataset.id}")
     t0 = time.perf_counter()

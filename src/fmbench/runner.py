@@ -18,7 +18,7 @@ from fmbench.records.io import finalize, record_to_yaml, write_outputs
 from fmbench.records.provenance import peak_rss_mb, provenance
 from fmbench.records.schema import DatasetRef, EvalRecord, ModelRef, utc_now
 from fmbench.spec_checks import check_suite
-from fmbench.tasks.base import PROTOCOLS, RunContext, TaskResult
+from fmbench.tasks.base import PROTOCOLS, ProgressReporter, QuietProgress, RunContext, RunOptions, TaskResult
 
 
 @dataclass
@@ -35,8 +35,10 @@ def make_eval_id(suite_id: str, model_id: str, created: str, salt: str) -> str:
 
 
 def prepare_context(catalog: Catalog, suite_id: str, config: ModelConfig, *, data_dir: str | Path | None,
-                    seed: int | None, options: dict[str, Any] | None = None, dataset=None,  # noqa: ANN001
-                    new_model: Callable[[], Any] | None = None) -> RunContext:
+                    seed: int | None, options: RunOptions | dict[str, Any] | None = None,
+                    dataset=None,  # noqa: ANN001
+                    new_model: Callable[[], Any] | None = None,
+                    progress: ProgressReporter | None = None) -> RunContext:
     """The run's context; ``new_model`` (default: build from ``config``) makes one fresh model per call."""
     if seed is not None and not 0 <= seed < 2**32:
         raise ConfigError(f"--seed {seed}: must be an integer from 0 to {2**32 - 1}")
@@ -51,7 +53,8 @@ def prepare_context(catalog: Catalog, suite_id: str, config: ModelConfig, *, dat
         new_model=new_model if new_model is not None else (lambda: build_model(config)),
         seed_split=suite.run_seeds(seed)[0],
         seed_bootstrap=suite.run_seeds(seed)[1],
-        options=dict(options or {}),
+        options=RunOptions.of(options),
+        progress=progress or QuietProgress(),
     )
     return ctx
 
@@ -96,12 +99,12 @@ def record_from_result(ctx: RunContext, result: TaskResult, *, wall_s: float, se
 
 def protocol_name(ctx: RunContext) -> str:
     """The suite's protocol, unless the run overrides it (``run --protocol linear_probe``)."""
-    return ctx.options.get("protocol") or ctx.suite.protocol
+    return ctx.options.protocol or ctx.suite.protocol
 
 
 def evaluate_context(ctx: RunContext) -> tuple[TaskResult, float]:
     protocol = PROTOCOLS.get(protocol_name(ctx))()
-    if ctx.options.get("predictions") is not None and protocol.name != "generation":
+    if ctx.options.predictions is not None and protocol.name != "generation":
         raise ConfigError(
             f"--predictions: suite {ctx.suite.id} uses the {protocol.name} protocol, which does not score "
             f"predictions made elsewhere (only report-generation suites do); drop --predictions"
@@ -128,12 +131,14 @@ def render_outputs(record: EvalRecord, catalog: Catalog) -> dict[str, str]:
 
 def run_suite(suite_id: str, model: str | Path, out_dir: str | Path, *, catalog_dirs: Iterable[Path] = (),
               data_dir: str | Path | None = None, seed: int | None = None,
-              options: dict[str, Any] | None = None, catalog: Catalog | None = None) -> RunOutcome:
+              options: RunOptions | dict[str, Any] | None = None, catalog: Catalog | None = None,
+              progress: ProgressReporter | None = None) -> RunOutcome:
     """Run one suite on one model; nothing is written unless everything succeeded."""
     catalog = catalog or load_catalog(catalog_dirs)
     suite = catalog.suite(suite_id)
     config, _ = resolve_model_config(model, catalog)
-    ctx = prepare_context(catalog, suite.id, config, data_dir=data_dir, seed=seed, options=options)
+    ctx = prepare_context(catalog, suite.id, config, data_dir=data_dir, seed=seed, options=options,
+                          progress=progress)
     result, wall = evaluate_context(ctx)
     record = record_from_result(ctx, result, wall_s=wall, seed=seed)
     files = write_outputs(out_dir, render_outputs(record, catalog))
@@ -156,6 +161,7 @@ def run_robustness(
     catalog_dirs: Any = (),
     data_dir: str | Path | None = None,
     catalog: Any = None,
+    progress: ProgressReporter | None = None,
 ) -> Any:
     """``fmbench run-robustness``: the core run pipeline with the robustness protocol's options."""
     import dataclasses
@@ -184,7 +190,8 @@ def run_robustness(
         data_dir=data_dir,
         seed=seed,
         dataset=dataset,
-        options={k: v for k, v in options.items() if v is not None},
+        options=options,
+        progress=progress,
     )
     result, wall = evaluate_context(ctx)
     record = record_from_result(ctx, result, wall_s=wall, seed=seed)

@@ -21,7 +21,7 @@ LAYER = {
     "registry": 0,
     "allocator": 0,
     "svgplot": 0,
-    "finding_lexicon": 0,
+    "finding_lexicon": 0, "progress": 0,
     "catalog": 1,
     "records": 1,
     "metrics": 2,

@@ -220,10 +220,10 @@ class OutputCache:
 def cache_for(ctx: Any, namespace: str | None = None) -> OutputCache:
     """The run's cache for ``namespace`` (default: the run's protocol), built once per run."""
     opts = ctx.options
-    if opts.get("resume") and opts.get("no_cache"):
+    if opts.resume and opts.no_cache:
         raise ConfigError("--resume continues a run from its cache and cannot be combined with --no-cache")
-    ns = namespace or opts.get("protocol") or ctx.suite.protocol
-    memo = opts.setdefault("_caches", {})
+    ns = namespace or opts.protocol or ctx.suite.protocol
+    memo = ctx.caches
     if ns in memo:
         return memo[ns]
     config, ds = ctx.model_config, ctx.dataset
@@ -236,10 +236,10 @@ def cache_for(ctx: Any, namespace: str | None = None) -> OutputCache:
             "namespace": ns,
         }
     )
-    if opts.get("no_cache"):
+    if opts.no_cache:
         cache = OutputCache(root=None, folder=None, base=base)
     else:
-        root = cache_root(opts.get("cache_dir"))
+        root = cache_root(opts.cache_dir)
         folder = (
             root
             / f"{_safe(config.model_id)}.{_short(config.digest())}"

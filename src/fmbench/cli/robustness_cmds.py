@@ -66,6 +66,8 @@ def run_robustness(
         from fmbench.errors import ConfigError
 
         raise ConfigError(f"--sampling-freq {sampling_freq:g}: must be a positive frequency in Hz")
+    from fmbench.progress import RichProgress
+
     outcome = run(
         model,
         out,
@@ -77,6 +79,7 @@ def run_robustness(
         batch_size=batch_size,
         catalog_dirs=catalog or [],
         data_dir=data_dir,
+        progress=RichProgress(),
     )
     rec = outcome.record
     from fmbench.reports.tables import estimate_text

@@ -75,10 +75,12 @@ def run(
 def _run_one(cat, suite_id: str, model: str, out: Path, *, seed: int | None, options: dict,  # noqa: ANN001
              data_dir: Path | None) -> None:
     from fmbench.cli.console import console
+    from fmbench.progress import RichProgress
     from fmbench.reports.tables import estimate_text
     from fmbench.runner import run_suite
 
-    outcome = run_suite(suite_id, model, out, catalog=cat, data_dir=data_dir, seed=seed, options=options)
+    outcome = run_suite(suite_id, model, out, catalog=cat, data_dir=data_dir, seed=seed, options=options,
+                        progress=RichProgress())
     rec = outcome.record
     primary = cat.benchmark(rec.benchmark_id).primary_metric
     if primary not in rec.metrics:

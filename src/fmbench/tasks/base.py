@@ -8,8 +8,9 @@ through ``call_model`` so that anything a user's model raises becomes one clear 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -22,11 +23,44 @@ from fmbench.errors import FmbenchError, ModelError
 from fmbench.metrics.bootstrap import BootstrapScheme, cluster_codes, scheme_digest
 from fmbench.metrics.grouped import GroupedResult
 from fmbench.models.config import ModelConfig
+from fmbench.progress import ProgressReporter, QuietProgress
 from fmbench.records.schema import BootstrapInfo, GroupResult, MetricValue, SubgroupSummary, encode_replicates
 from fmbench.registry import Registry
 from fmbench.tasks.params import NoParams
 
 PROTOCOLS: Registry[type[Protocol]] = Registry("protocol", discover="fmbench.tasks")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What a run may change beside the suite: the CLI's flags, ``fmbench.evaluate``'s arguments.
+
+    Frozen and typed, so a misspelt option is an error where it is made, not a key nobody reads."""
+
+    protocol: str | None = None  # another protocol than the suite's (e.g. linear_probe): exploratory
+    predictions: str | Path | None = None  # score predictions made elsewhere (generation)
+    resume: bool = False  # continue from the output cache
+    no_cache: bool = False  # neither read nor write the output cache
+    cache_dir: str | Path | None = None  # where the output cache lives (default: FMBENCH_CACHE, ~/.cache)
+    probes: tuple[str, ...] | None = None  # robustness: run only these probes (not rankable)
+    sampling_freq: float | None = None  # robustness: Hz, when the dataset card has none
+    batch_size: int | None = None  # robustness: samples per batch
+
+    @classmethod
+    def of(cls, value: RunOptions | Mapping[str, Any] | None) -> RunOptions:
+        """From a mapping of option names (None values mean "not given")."""
+        if value is None:
+            return cls()
+        if isinstance(value, cls):
+            return value
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise TypeError(f"unknown run option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        data = {k: v for k, v in value.items() if v is not None}
+        if "probes" in data:
+            data["probes"] = tuple(data["probes"])
+        return cls(**data)
 
 
 @dataclass
@@ -38,8 +72,9 @@ class RunContext:
     new_model: Callable[[], Any]
     seed_split: int
     seed_bootstrap: int
-    options: dict[str, Any] = field(default_factory=dict)
-    progress: Any = None
+    options: RunOptions = field(default_factory=RunOptions)
+    progress: ProgressReporter = field(default_factory=QuietProgress)
+    caches: dict[str, Any] = field(default_factory=dict)  # output caches of this run, by namespace
     _model: Any = None
 
     @property

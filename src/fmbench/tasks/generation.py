@@ -165,7 +165,7 @@ class GenerationProtocol(Protocol):
     name = "generation"
 
     def check_compatible(self, ctx: RunContext) -> list[str]:
-        if ctx.options.get("predictions") is not None:
+        if ctx.options.predictions is not None:
             return []
         problems = []
         if "inputs" not in ctx.dataset.extras or "references" not in ctx.dataset.extras:
@@ -175,7 +175,7 @@ class GenerationProtocol(Protocol):
         return problems
 
     def evaluate(self, ctx: RunContext) -> TaskResult:
-        path = ctx.options.get("predictions")
+        path = ctx.options.predictions
         if path is not None:
             suite_meta = ctx.dataset.meta
             refs, gens, meta, label = predictions_context(ctx, Path(path))

@@ -12,7 +12,6 @@ the run. Settings come from the suite's ``params`` (validated below), overridden
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
 import numpy as np
@@ -91,9 +90,9 @@ def robustness_settings(ctx: RunContext) -> tuple[RobustnessParams, list[tuple[A
             "(N, C, T) or (N, X, Y, Z)"
         )
     grids = {**ctx.benchmark.probe_grids, **params.probe_grids}
-    names = ctx.options.get("probes") or params.probes or [p for p in PROBES[ndim] if p in grids]
+    names = list(ctx.options.probes or ()) or params.probes or [p for p in PROBES[ndim] if p in grids]
     sf = (
-        ctx.options.get("sampling_freq")
+        ctx.options.sampling_freq
         or params.sampling_freq
         or ctx.dataset.card.params.get("sampling_freq")
     )
@@ -127,24 +126,6 @@ def _split(ctx: RunContext, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]
     if len(test) == 0:
         raise DataError(f"dataset {ctx.dataset.id}: the split leaves no test samples")
     return np.sort(train), np.sort(test), label
-
-
-def _progress(total: int):  # noqa: ANN202
-    """A Rich progress bar on a terminal; None (quiet) when stderr is piped."""
-    if not sys.stderr.isatty():
-        return None
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    bar = Progress(
-        TextColumn("robustness"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    return bar, bar.add_task("probes x levels x batches", total=total)
 
 
 @PROTOCOLS.register("robustness")
@@ -204,14 +185,12 @@ class RobustnessProtocol(Protocol):
         passes = plan_passes(probes, seed=seed, shape=tuple(X.shape[1:]))
         row_bytes = 4 * int(np.prod(X.shape[1:]))
         batch = effective_batch(
-            ctx.options.get("batch_size") or params.batch_size or max(1, BATCH_BYTES // row_bytes),
+            ctx.options.batch_size or params.batch_size or max(1, BATCH_BYTES // row_bytes),
             row_bytes // 4,
         )
         n_batches = -(-len(test) // batch)
-        bar = _progress(n_batches * (1 + len(passes)))
+        ctx.progress.start("robustness: probes x levels x batches", n_batches * (1 + len(passes)))
         try:
-            if bar is not None:
-                bar[0].start()
             stream = run_stream(
                 RowReader(X, test),
                 passes,
@@ -219,11 +198,10 @@ class RobustnessProtocol(Protocol):
                 env=env,
                 batch_size=batch,
                 threads=params.threads or min(os.cpu_count() or 1, 8),
-                advance=(lambda: bar[0].advance(bar[1])) if bar is not None else None,
+                advance=ctx.progress.advance,
             )
         finally:
-            if bar is not None:
-                bar[0].stop()
+            ctx.progress.stop()
 
         yt = y[test]
 
