@@ -4,7 +4,8 @@ NumPy allocates each temporary with malloc; glibc serves blocks above its mmap t
 (adaptively ~128 KB-32 MB) with fresh mmaps and trims freed heap eagerly, so a loop that
 makes a few MB of temporaries per bootstrap chunk page-faults on every iteration. In this
 project's VMs the page faults cost more than the arithmetic (the AUROC bootstrap ran ~1.7x
-slower). The CLI raises the mmap threshold to 32 MB and the trim threshold to 128 MB at start:
+slower). `run`, `run-robustness` and `quickstart` raise the mmap threshold to 32 MB and the trim
+threshold to 128 MB (fmbench.cli.tune_for_bootstrap; other commands leave glibc alone):
 buffers up to 32 MB are reused, large arrays still come from (and return to) the OS, so peak
 memory of big-data runs is unchanged. Library users can call ``tune_allocator()`` themselves.
 """

@@ -54,7 +54,10 @@ def run_robustness(
     data_dir: DataDirOption = None,
 ) -> None:
     """Probe a model's robustness; write DIR/eval.yaml, DIR/report.md, DIR/report.html."""
+    from fmbench.cli import tune_for_bootstrap
     from fmbench.cli.console import console
+
+    tune_for_bootstrap()
     from fmbench.runner import run_robustness as run
 
     names = [p.strip() for p in probes.split(",") if p.strip()] if probes is not None else None

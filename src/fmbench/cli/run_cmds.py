@@ -49,8 +49,11 @@ def run(
     before it stay written, and the later ones do not run.
     """
     from fmbench.catalog.registry import load_catalog
+    from fmbench.cli import tune_for_bootstrap
     from fmbench.errors import ConfigError, FmbenchError
     from fmbench.models.config import resolve_model_config
+
+    tune_for_bootstrap()
 
     cat = load_catalog(catalog or [])
     ids = split_ids(suite)
@@ -148,7 +151,10 @@ def quickstart(
     data_dir: DataDirOption = None,
 ) -> None:
     """Run every built-in baseline on every runnable suite, then build the leaderboard."""
+    from fmbench.cli import tune_for_bootstrap
     from fmbench.cli.quickstart import run_quickstart
+
+    tune_for_bootstrap()
 
     run_quickstart(out, suites=suites, evals=evals, data_dir=data_dir)
 
