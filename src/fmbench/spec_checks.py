@@ -144,6 +144,11 @@ def catalog_problems(catalog: Catalog, *, only: Iterable[tuple[str, str]] | None
     for sid, suite in sorted(catalog.suites.items()):
         if wanted is None or ("suite", sid) in wanted:
             out += suite_problems(suite, catalog, catalog.sources.get(("suite", sid), sid))
+    for did, card in sorted(catalog.datasets.items()):
+        if wanted is not None and ("dataset", did) in wanted:  # validate: does the generator resolve?
+            from fmbench.data.store import generator_problems
+
+            out += generator_problems(card, catalog.sources.get(("dataset", did)))
     return out
 
 

@@ -374,3 +374,12 @@ def test_every_metric_header_shows_its_direction(committed):
     assert "hallucination_rate ↓" in metric_heads and "flesch_kincaid target 8–12" in metric_heads
     md = render_markdown(committed)
     assert "| report\\_quality\\_score ↑ |" in md.replace("| Rank | 95% rank interval | Model | ", "| ")
+
+
+def test_breakdown_titles_name_the_model(committed):
+    md = render_markdown(committed)
+    assert '??? note "Logistic regression (SUITE-TOY-CLASS) by Scanner"' in md
+    assert '??? note "Flamingo (reported) by Report Type"' in md
+    titles = [line for line in md.splitlines() if line.startswith('??? note "') and " by " in line]
+    groups = {"GE", "Siemens", "Philips", "SiteA", "SiteB", "chest\\_xray", "simple"}
+    assert titles and not any(t.split('"')[1].split(" by ")[0] in groups for t in titles)

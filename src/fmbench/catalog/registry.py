@@ -64,6 +64,8 @@ class Catalog:
         table = self._table(spec.kind)  # type: ignore[attr-defined]
         table[spec.id] = spec  # type: ignore[attr-defined]
         self.sources[(spec.kind, spec.id)] = source  # type: ignore[attr-defined]
+        if isinstance(spec, DatasetCard):  # where the store looks up `generator: module:function`
+            spec._source_file = source
 
     def _table(self, kind: str) -> dict[str, Any]:
         return {"benchmark": self.benchmarks, "suite": self.suites,

@@ -12,7 +12,7 @@ import re
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 Direction = Literal["higher", "lower", "target"]
@@ -217,7 +217,12 @@ class DatasetCard(Spec):
         description="generated: made by a seeded generator; package: shipped in a Python "
         "package; file: user files; external: data the hub lists but fmbench cannot fetch."
     )
-    generator: str | None = Field(None, description="Generator registry name (source=generated).")
+    generator: str | None = Field(
+        None,
+        description="Generator (source=generated): a registered name, or the import path of your own "
+        "function, 'module:function' or 'file.py:function', looked up in the card's folder first, then on "
+        "sys.path. Its code is fingerprinted: editing it regenerates the data.",
+    )
     seed: int | None = Field(None, description="Generator seed (source=generated).")
     params: dict[str, Any] = Field(default_factory=dict, description="Generator or loader parameters.")
     loader: str | None = Field(None, description="Loader registry name for package/file data.")
@@ -228,6 +233,9 @@ class DatasetCard(Spec):
     url: str | None = Field(None, description="Where the real data can be obtained.")
     files: list[FileDigest] = Field(default_factory=list, description="Pinned file digests.")
     n_samples: int | None = Field(None, ge=1, description="Number of samples.")
+    # the YAML file the card was read from (set by Catalog.add): a `generator: module:function`
+    # is looked up next to it; not part of the card's data
+    _source_file: str | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _generated_has_generator(self) -> DatasetCard:

@@ -186,8 +186,8 @@ def _breakdown(b: BenchmarkBoard, label: str, bd: Breakdown) -> list[str]:
     rows = []
     n_medals = min(3, len(bd.groups) - 1)
     for i, g in enumerate(bd.groups):
-        label = f"{MEDALS[i + 1]} {md(g.group)}" if i < n_medals else md(g.group)
-        rows.append([label, *[value_text(g.metrics.get(m)) for m in bd.metrics], str(g.N)])
+        group = f"{MEDALS[i + 1]} {md(g.group)}" if i < n_medals else md(g.group)
+        rows.append([group, *[value_text(g.metrics.get(m)) for m in bd.metrics], str(g.N)])
     body = _table(
         [md(bd.label), *[_metric_head(b, m) for m in bd.metrics], "N"],
         ["---", *(["---:"] * len(bd.metrics)), "---:"],
