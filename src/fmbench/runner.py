@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,12 +108,7 @@ def evaluate_context(ctx: RunContext) -> tuple[TaskResult, float]:
             f"--predictions: suite {ctx.suite.id} uses the {protocol.name} protocol, which does not score "
             f"predictions made elsewhere (only report-generation suites do); drop --predictions"
         )
-    problems = protocol.check_compatible(ctx)
-    if problems:
-        raise ConfigError(f"suite {ctx.suite.id} cannot run model {ctx.model_id!r}: {'; '.join(problems)}")
-    t0 = time.perf_counter()
-    result = protocol.evaluate(ctx)
-    return result, time.perf_counter() - t0
+    return protocol.run(ctx)
 
 
 def render_outputs(record: EvalRecord, catalog: Catalog) -> dict[str, str]:

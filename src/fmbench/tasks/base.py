@@ -7,6 +7,7 @@ through ``call_model`` so that anything a user's model raises becomes one clear 
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -19,7 +20,7 @@ from pydantic import BaseModel
 
 from fmbench.catalog.schema import BenchmarkSpec, SuiteSpec
 from fmbench.data.dataset import Dataset
-from fmbench.errors import FmbenchError, ModelError
+from fmbench.errors import ConfigError, FmbenchError, ModelError
 from fmbench.metrics.bootstrap import BootstrapScheme, cluster_codes, scheme_digest
 from fmbench.metrics.grouped import GroupedResult
 from fmbench.models.config import ModelConfig
@@ -131,7 +132,20 @@ class Protocol(ABC):
         return []
 
     @abstractmethod
-    def evaluate(self, ctx: RunContext) -> TaskResult: ...
+    def evaluate(self, ctx: RunContext) -> TaskResult:
+        """Get the model's predictions the protocol's way and hand them to ``score``."""
+
+    def run(self, ctx: RunContext) -> tuple[TaskResult, float]:
+        """The template every protocol follows: refuse an impossible combination before any
+        compute (one line naming what is missing), then evaluate, timed (wall seconds)."""
+        problems = self.check_compatible(ctx)
+        if problems:
+            raise ConfigError(
+                f"suite {ctx.suite.id} cannot run model {ctx.model_id!r}: {'; '.join(problems)}"
+            )
+        t0 = time.perf_counter()
+        result = self.evaluate(ctx)
+        return result, time.perf_counter() - t0
 
 
 def call_model(ctx: RunContext, model: Any, method: str, *args: Any) -> Any:

@@ -10,6 +10,7 @@ from fmbench.errors import ConfigError, DataError
 from fmbench.metrics.classification import ClassificationData
 from fmbench.metrics.registry import implementations
 from fmbench.models.checks import check_probabilities
+from fmbench.models.protocols import Classifier, Fittable
 from fmbench.tasks.base import (
     PROTOCOLS,
     Protocol,
@@ -61,7 +62,7 @@ class SupervisedPredictions:
                            lambda: self._fit_predict_uncached(make_model(), train, test))
 
     def _fit_predict_uncached(self, model, train: np.ndarray, test: np.ndarray) -> np.ndarray:  # noqa: ANN001
-        if len(train) and hasattr(model, "fit"):
+        if len(train) and isinstance(model, Fittable):
             t = time.perf_counter()
             call_model(self.ctx, model, "fit", self.X[train], self.y[train])
             self.fit_s += time.perf_counter() - t
@@ -133,7 +134,7 @@ class ClassificationProtocol(Protocol):
         problems = []
         if ctx.dataset.X is None:
             problems.append(f"dataset {ctx.dataset.id} has no feature array X")
-        if ctx.suite.split.kind == "none" and not hasattr(ctx.model, "predict_proba"):
+        if ctx.suite.split.kind == "none" and not isinstance(ctx.model, Classifier):
             problems.append(f"model {ctx.model_id!r} has no predict_proba()")
         return problems
 

@@ -28,6 +28,7 @@ from fmbench.data.digest import file_sha256
 from fmbench.errors import DataError, ModelError
 from fmbench.metrics.findings import ABSENT, PRESENT, label_report
 from fmbench.metrics.report_metrics import ReportData, compute_report_columns
+from fmbench.models.protocols import Fittable, Generator
 from fmbench.tasks.base import (
     PROTOCOLS,
     Protocol,
@@ -170,7 +171,7 @@ class GenerationProtocol(Protocol):
         problems = []
         if "inputs" not in ctx.dataset.extras or "references" not in ctx.dataset.extras:
             problems.append(f"dataset {ctx.dataset.id} has no report inputs/references (loader report_jsonl)")
-        elif not hasattr(ctx.model, "generate"):
+        elif not isinstance(ctx.model, Generator):
             problems.append(f"model {ctx.model_id!r} has no generate(inputs) method")
         return problems
 
@@ -207,7 +208,7 @@ class GenerationProtocol(Protocol):
         if len(test) == 0:
             raise DataError(f"dataset {ds.id}: the split leaves no test studies")
         model, timings = ctx.model, {}
-        if len(train) and hasattr(model, "fit"):
+        if len(train) and isinstance(model, Fittable):
             t0 = time.perf_counter()
             call_model(ctx, model, "fit", [inputs[i] for i in train], [references[i] for i in train])
             timings["fit_s"] = time.perf_counter() - t0

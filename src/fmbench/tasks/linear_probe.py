@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 from fmbench.errors import ConfigError, DataError, validation_messages
 from fmbench.models.checks import check_matrix
+from fmbench.models.protocols import Embedder
 from fmbench.tasks.base import PROTOCOLS, Protocol, RunContext, TaskResult, call_model
 from fmbench.tasks.classification import SupervisedPredictions, encode_labels, score_classification
 from fmbench.tasks.params import ClassificationParams, ProbeSettings
@@ -165,7 +166,7 @@ class LinearProbeProtocol(Protocol):
             )
         if model_inputs(ctx) is None:
             problems.append(f"dataset {ctx.dataset.id} has no feature array X and no texts or sequences")
-        if not hasattr(ctx.model, "embed"):
+        if not isinstance(ctx.model, Embedder):
             problems.append(f"model {ctx.model_id!r} has no embed(); {self.name} needs frozen embeddings")
         return problems
 

@@ -41,6 +41,7 @@ from fmbench.metrics.reconstruction import (  # noqa: F401 - re-exported for exi
     per_subject_scores,
 )
 from fmbench.models.checks import check_matrix
+from fmbench.models.protocols import Fittable, Reconstructor
 from fmbench.tasks.base import (
     PROTOCOLS,
     Protocol,
@@ -160,7 +161,7 @@ class ReconstructionProtocol(Protocol):
                 f"split kind {ctx.suite.split.kind!r} is not supported by reconstruction "
                 f"(use holdout or none)"
             )
-        if not hasattr(ctx.model, "reconstruct"):
+        if not isinstance(ctx.model, Reconstructor):
             problems.append(f"model {ctx.model_id!r} has no reconstruct(X_masked, mask)")
         return problems
 
@@ -186,7 +187,7 @@ class ReconstructionProtocol(Protocol):
             raise DataError(f"dataset {ctx.dataset.id}: the split leaves no test subjects")
 
         model, fit_s = ctx.model, 0.0
-        if len(train) and hasattr(model, "fit"):
+        if len(train) and isinstance(model, Fittable):
             t0 = time.perf_counter()
             call_model(ctx, model, "fit", X[train].copy())
             fit_s = time.perf_counter() - t0

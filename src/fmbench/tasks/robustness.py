@@ -21,6 +21,7 @@ from fmbench.errors import ConfigError, DataError, validation_messages
 from fmbench.metrics.classification import CLASSIFICATION_METRICS, ClassificationData
 from fmbench.metrics.grouped import evaluate_grouped
 from fmbench.models.checks import check_matrix, check_probabilities
+from fmbench.models.protocols import Classifier, Fittable
 from fmbench.probes.perturb import PROBES, ProbeEnv, check_probe_name, get_probe
 from fmbench.probes.stream import RowReader, effective_batch, plan_passes, run_stream
 from fmbench.probes.summary import aggregate, report_details, summarise
@@ -141,7 +142,7 @@ class RobustnessProtocol(Protocol):
             problems.append(
                 "robustness fits the model once: use split kind holdout, predefined or none, not kfold"
             )
-        if not hasattr(ctx.model, "predict_proba"):
+        if not isinstance(ctx.model, Classifier):
             problems.append(f"model {ctx.model_id!r} has no predict_proba()")
         return problems
 
@@ -153,7 +154,7 @@ class RobustnessProtocol(Protocol):
         train, test, split_label = _split(ctx, y)
         X, model, K = ctx.dataset.X, ctx.model, len(classes)
         fit_s = 0.0
-        if len(train) and hasattr(model, "fit"):
+        if len(train) and isinstance(model, Fittable):
             reader = RowReader(X, train)
             Xtr = reader.read(0, len(train), np.empty((len(train), *X.shape[1:]), dtype=np.float32))
             reader.close()
@@ -249,7 +250,7 @@ class RobustnessProtocol(Protocol):
                 "outputs_compared": ["probabilities"] + (["embeddings"] if has_embed else []),
                 "fit": (
                     f"fitted once on the clean training split ({len(train)} samples)"
-                    if len(train) and hasattr(model, "fit")
+                    if len(train) and isinstance(model, Fittable)
                     else "not fitted (used as given)"
                 ),
                 "constant_outputs": bool(np.ptp(stream.clean, axis=0).max() <= 1e-12),
