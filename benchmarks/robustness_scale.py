@@ -101,8 +101,8 @@ def worker(args: argparse.Namespace) -> None:
 
 def core(args: argparse.Namespace) -> None:
     """The streaming harness alone (reader, probes, similarities) with a chance model, in-process."""
-    from fmbench.probes.perturb import ProbeEnv, get_probe
-    from fmbench.probes.stream import RowReader, plan_passes, run_stream
+    from fmbench.perturbations.perturb import ProbeEnv, get_probe
+    from fmbench.perturbations.stream import RowReader, plan_passes, run_stream
 
     tmp = Path(tempfile.mkdtemp(prefix="fmbench-robustness-core-"))
     try:

@@ -36,7 +36,7 @@ def _did_you_mean(name: str, choices: Iterable[str]) -> str:
 
 def benchmark_problems(bench: BenchmarkSpec, source: str) -> list[str]:
     from fmbench.metrics.registry import metric_registry
-    from fmbench.probes.perturb import check_probe_name
+    from fmbench.perturbations.perturb import check_probe_name
 
     registry = metric_registry()
     out = []

@@ -27,7 +27,7 @@ LAYER = {
     "metrics": 2,
     "models": 2,
     "data": 2,
-    "probes": 3,
+    "perturbations": 3,
     "cache": 3,
     "reports": 3,
     "tasks": 4,
@@ -43,7 +43,7 @@ LAYER = {
 }
 ALSO = {
     "records": {"catalog"},  # records are checked against the catalog; the catalog never reads records
-    "probes": {"metrics"},  # robustness summaries register as metrics
+    "perturbations": {"metrics"},  # robustness summaries register as metrics
 }
 ROOT_OK = {"__version__"}  # `from fmbench import __version__` is a constant, not a layer
 

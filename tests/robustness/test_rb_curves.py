@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from fmbench.probes.curves import rauc, retention
+from fmbench.perturbations.curves import rauc, retention
 
 
 def test_rauc_hand_worked_descending_snr_grid() -> None:

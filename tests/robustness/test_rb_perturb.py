@@ -7,8 +7,8 @@ import pytest
 from scipy import stats
 
 from fmbench.errors import ConfigError
-from fmbench.probes.perturb import ProbeEnv, get_probe
-from fmbench.probes.seeding import block_rng, level_rng, standard_normal
+from fmbench.perturbations.perturb import ProbeEnv, get_probe
+from fmbench.perturbations.seeding import block_rng, level_rng, standard_normal
 
 
 def _data(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:

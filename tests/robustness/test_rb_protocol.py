@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from fmbench.probes import seeding
-from fmbench.probes.stream import RowReader
+from fmbench.perturbations import seeding
+from fmbench.perturbations.stream import RowReader
 from fmbench.runner import run_robustness
 
 HERE = Path(__file__).parent

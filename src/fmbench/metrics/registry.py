@@ -8,7 +8,7 @@ suite's protocol computes them — so a typo (``Acuracy``) is an error before co
 of a metric that silently never appears.
 
 Metrics register themselves where they are implemented (``fmbench.metrics.classification``,
-``.report_metrics``, ``.reconstruction``, ``fmbench.probes.summary``); ``metric_registry()``
+``.report_metrics``, ``.reconstruction``, ``fmbench.perturbations.summary``); ``metric_registry()``
 imports those modules once.
 """
 
@@ -36,7 +36,7 @@ _IMPLEMENTING_MODULES = (
     "fmbench.metrics.classification",
     "fmbench.metrics.report_metrics",
     "fmbench.metrics.reconstruction",
-    "fmbench.probes.summary",
+    "fmbench.perturbations.summary",
 )
 
 

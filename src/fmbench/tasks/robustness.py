@@ -4,7 +4,7 @@ The model is fitted once, on the clean training part of the suite's split (holdo
 predefined; with split ``none`` it is used as given, e.g. a pre-trained model), and then
 evaluated on the test part only: clean, and under every (probe, level). Refitting per level
 would measure the training procedure's robustness rather than the model's. Inputs stream from
-the memory-mapped array batch by batch (see ``fmbench.probes.stream``); a probe failure fails
+the memory-mapped array batch by batch (see ``fmbench.perturbations.stream``); a probe failure fails
 the run. Settings come from the suite's ``params`` (validated below), overridden by
 ``run-robustness`` options; default grids from the benchmark's ``probe_grids``.
 """
@@ -22,9 +22,9 @@ from fmbench.metrics.classification import CLASSIFICATION_METRICS, Classificatio
 from fmbench.metrics.grouped import evaluate_grouped
 from fmbench.models.checks import check_matrix, check_probabilities
 from fmbench.models.protocols import Classifier, Fittable
-from fmbench.probes.perturb import PROBES, ProbeEnv, check_probe_name, get_probe
-from fmbench.probes.stream import RowReader, effective_batch, plan_passes, run_stream
-from fmbench.probes.summary import aggregate, report_details, summarise
+from fmbench.perturbations.perturb import PROBES, ProbeEnv, check_probe_name, get_probe
+from fmbench.perturbations.stream import RowReader, effective_batch, plan_passes, run_stream
+from fmbench.perturbations.summary import aggregate, report_details, summarise
 from fmbench.records.schema import MetricValue
 from fmbench.tasks.base import PROTOCOLS, Protocol, RunContext, TaskResult, call_model, clusters_for
 from fmbench.tasks.classification import encode_labels

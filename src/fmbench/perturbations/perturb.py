@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from fmbench.errors import ConfigError
-from fmbench.probes.seeding import standard_normal
+from fmbench.perturbations.seeding import standard_normal
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""Robustness probes: seeded, vectorised input perturbations and curve summaries.
+"""Input perturbations for robustness evaluation: seeded, vectorised, with curve summaries.
+
+(Named for what it does: "probe" in the robustness suites' ``probes:`` means one kind of
+perturbation at graded severities; *linear probing* of embeddings is ``tasks.linear_probe``.)
 
 ``perturb`` holds the probes (time series, 2-D features, volumes) in the ``PROBES`` table;
 ``seeding`` derives one generator per (seed, probe, level, block); ``stream`` runs a model

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from fmbench.errors import FmbenchError
-from fmbench.probes.perturb import Probe, ProbeEnv, sample_power
-from fmbench.probes.seeding import block_rng, block_rows, level_entropy, level_rng
+from fmbench.perturbations.perturb import Probe, ProbeEnv, sample_power
+from fmbench.perturbations.seeding import block_rng, block_rows, level_entropy, level_rng
 
 Outputs = dict[str, np.ndarray]
 

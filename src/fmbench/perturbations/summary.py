@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fmbench.metrics.registry import MetricInfo, register_metric
-from fmbench.probes.curves import rauc, retention
-from fmbench.probes.perturb import Probe
-from fmbench.probes.stream import StreamResult
+from fmbench.perturbations.curves import rauc, retention
+from fmbench.perturbations.perturb import Probe
+from fmbench.perturbations.stream import StreamResult
 
 Perf = Callable[[np.ndarray], dict[str, float]]  # probabilities -> {"AUROC": ..., "Accuracy": ...}
 
@@ -154,7 +154,7 @@ def _fmt(v: float) -> str:
 def _register_robustness_metrics() -> None:
     """The names ``summarize`` can produce: per probe with a severity grid ``<probe>_rAUC`` and
     ``<probe>_retention_rAUC``; for permutation ``perm_equivariance``/``perm_retention``."""
-    from fmbench.probes.perturb import PROBES
+    from fmbench.perturbations.perturb import PROBES
 
     def add(name: str, direction: str, lo: float | None, hi: float | None) -> None:
         register_metric(MetricInfo(name, "perturbed outputs", direction, lo, hi))  # type: ignore[arg-type]
