@@ -102,13 +102,7 @@ def protocol_name(ctx: RunContext) -> str:
 
 
 def evaluate_context(ctx: RunContext) -> tuple[TaskResult, float]:
-    protocol = PROTOCOLS.get(protocol_name(ctx))()
-    if ctx.options.predictions is not None and protocol.name != "generation":
-        raise ConfigError(
-            f"--predictions: suite {ctx.suite.id} uses the {protocol.name} protocol, which does not score "
-            f"predictions made elsewhere (only report-generation suites do); drop --predictions"
-        )
-    return protocol.run(ctx)
+    return PROTOCOLS.get(protocol_name(ctx))().run(ctx)
 
 
 def render_outputs(record: EvalRecord, catalog: Catalog) -> dict[str, str]:

@@ -126,6 +126,7 @@ class Protocol(ABC):
 
     name: ClassVar[str]
     params_model: ClassVar[type[BaseModel]] = NoParams  # what a suite's ``params`` may hold
+    scores_external_predictions: ClassVar[bool] = False  # can score predictions made elsewhere
 
     def check_compatible(self, ctx: RunContext) -> list[str]:
         """Problems that make this (suite, dataset, model) combination impossible, before compute."""
@@ -138,6 +139,11 @@ class Protocol(ABC):
     def run(self, ctx: RunContext) -> tuple[TaskResult, float]:
         """The template every protocol follows: refuse an impossible combination before any
         compute (one line naming what is missing), then evaluate, timed (wall seconds)."""
+        if ctx.options.predictions is not None and not self.scores_external_predictions:
+            raise ConfigError(
+                f"--predictions: suite {ctx.suite.id} uses the {self.name} protocol, which does not score "
+                "predictions made elsewhere (only report-generation suites do); drop --predictions"
+            )
         problems = self.check_compatible(ctx)
         if problems:
             raise ConfigError(

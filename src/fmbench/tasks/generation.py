@@ -164,6 +164,7 @@ def finding_table(generated: list[str], references: list[str]) -> dict:
 @PROTOCOLS.register("generation")
 class GenerationProtocol(Protocol):
     name = "generation"
+    scores_external_predictions = True  # run --predictions FILE: reports generated elsewhere
 
     def check_compatible(self, ctx: RunContext) -> list[str]:
         if ctx.options.predictions is not None:
