@@ -18,12 +18,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from fmbench.catalog.registry import Catalog
-from fmbench.errors import NotFoundError, RecordError, validation_messages
+from fmbench.errors import NotFoundError, RecordError
 from fmbench.leaderboard.cachefile import load_pickle, save_pickle
 from fmbench.leaderboard.record_info import RecordInfo
+from fmbench.records.io import record_or_problems
 from fmbench.records.schema import EvalRecord
 from fmbench.records.validate import record_catalog_problems
 from fmbench.yamlio import parse_yaml
@@ -134,13 +133,9 @@ def _looks_like_record(data: object) -> bool:
 def _validate(data: object, catalog: Catalog) -> EvalRecord | str:
     if not _looks_like_record(data):
         return "not an eval record (no eval_id or benchmark_id at the top level)"
-    version = data.get("schema_version", 1)  # type: ignore[union-attr]
-    if version != 1:
-        return f"schema_version: unsupported version {version!r} (this fmbench reads 1)"
-    try:
-        record = EvalRecord.model_validate(data)
-    except ValidationError as exc:
-        return "; ".join(validation_messages(exc))
+    record = record_or_problems(data)
+    if not isinstance(record, EvalRecord):
+        return "; ".join(record)
     problems = record_catalog_problems(record, catalog)
     if problems:
         return "; ".join(problems)

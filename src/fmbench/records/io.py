@@ -16,17 +16,28 @@ from fmbench.records.schema import EvalRecord
 from fmbench.yamlio import dump_yaml, parse_yaml
 
 
-def parse_record(data: Any, *, source: str) -> EvalRecord:
-    """Validate plain data as a record, migrating older forms; RecordError names the field."""
+def record_or_problems(data: Any) -> EvalRecord | list[str]:
+    """The record plain data describes, or why it is not one (messages without a file name).
+
+    The one place records are validated: ``parse_record`` (validate, submit, the hub) and the
+    leaderboard's collector both go through it."""
     if not isinstance(data, dict):
-        raise RecordError(f"{source}: expected a mapping at the top level")
+        return ["expected a mapping at the top level"]
     version = data.get("schema_version", 1)
     if version != 1:
-        raise RecordError(f"{source}: schema_version: unsupported version {version!r} (this fmbench reads 1)")
+        return [f"schema_version: unsupported version {version!r} (this fmbench reads 1)"]
     try:
         return EvalRecord.model_validate(data)
     except ValidationError as exc:
-        raise RecordError("; ".join(validation_messages(exc, prefix=source))) from None
+        return validation_messages(exc)
+
+
+def parse_record(data: Any, *, source: str) -> EvalRecord:
+    """Validate plain data as a record, migrating older forms; RecordError names the field."""
+    out = record_or_problems(data)
+    if isinstance(out, EvalRecord):
+        return out
+    raise RecordError("; ".join(f"{source}: {p}" for p in out))
 
 
 def read_record(path: str | Path) -> EvalRecord:
