@@ -1,4 +1,5 @@
-"""Shared fixtures: an isolated data directory and a CLI runner that captures exit codes."""
+"""Shared fixtures: an isolated data directory, a CLI runner that captures exit codes, an isolated
+output cache, and the report-generation data folder (used by tests/data and tests/tasks)."""
 
 from __future__ import annotations
 
@@ -30,3 +31,17 @@ def cli(data_dir):  # noqa: ANN001, ANN201
                               text=True, cwd=cwd, env=full_env, timeout=600)
 
     return run
+
+
+@pytest.fixture
+def isolated_cache(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
+    """Point FMBENCH_CACHE and FMBENCH_DATA into the test's tmp_path (modules opt in with
+    ``pytestmark = pytest.mark.usefixtures("isolated_cache")``)."""
+    monkeypatch.setenv("FMBENCH_CACHE", str(tmp_path / "fm-cache"))
+    monkeypatch.setenv("FMBENCH_DATA", str(tmp_path / "fm-data"))
+
+
+@pytest.fixture(scope="session")
+def rg_data_dir(tmp_path_factory) -> Path:  # noqa: ANN001
+    """One report-generation data folder for the whole session (SUITE-REPORT-GEN's studies)."""
+    return tmp_path_factory.mktemp("rg_data")

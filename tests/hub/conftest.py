@@ -1,4 +1,4 @@
-"""Fixtures for the hub tests: valid records, a store on SQLite or a throwaway PostgreSQL,
+"""Fixtures for the hub tests: a record factory, a store on SQLite or a throwaway PostgreSQL,
 an app with a TestClient, and a real uvicorn server in a subprocess."""
 
 from __future__ import annotations
@@ -8,85 +8,24 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hub_helpers import cli_env, free_port, missing
 
-from fmbench.records.io import finalize
-from fmbench.records.schema import EvalRecord
-
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-REPO = Path(__file__).resolve().parents[2]
-
-
-def missing(reason: str) -> None:
-    """Fail under CI (the test command installs what is needed), skip elsewhere."""
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: the README's test command must install it)", pytrace=False)
-    pytest.skip(reason)
-
-
-def make_record(
-    i: int = 0,
-    *,
-    model: str = "logistic",
-    auroc: float | None = None,
-    eval_id: str | None = None,
-    benchmark_id: str = "BM-TOY-CLASS",
-    suite_id: str | None = "SUITE-TOY-CLASS",
-    finalize_digest: bool = True,
-    **changes,
-) -> EvalRecord:
-    """A valid toy-benchmark record; AUROC/Accuracy in [0, 1] with CIs and a scanner breakdown."""
-    auroc = 0.6 + (i % 37) / 100 if auroc is None else auroc
-    data = {
-        "eval_id": eval_id or f"SUITE-TOY-CLASS.{model}.{i:06d}",
-        "benchmark_id": benchmark_id,
-        "suite_id": suite_id,
-        "model": {"id": model, "name": model.replace("_", " ").title()},
-        "dataset": {"id": "DS-TOY-FMRI-CLASS", "name": "Toy fMRI Classification", "n": 200, "split": "test"},
-        "created_at": datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=i),
-        "metrics": {
-            "AUROC": {"value": auroc, "ci": [max(0.0, auroc - 0.05), min(1.0, auroc + 0.05)], "n": 200},
-            "Accuracy": {"value": auroc - 0.05, "ci": [auroc - 0.1, auroc], "n": 200},
-        },
-        "stratified": {
-            "scanner": {
-                "GE": {"N": 70, "AUROC": {"value": min(1.0, auroc + 0.03)}},
-                "Philips": {"N": 60, "AUROC": {"value": auroc - 0.04}},
-            }
-        },
-        # a pre-specified run: the suite's own seeds and protocol
-        "provenance": {"seed": 0, "protocol": "classification", "split_seed": 0, "bootstrap_seed": 42},
-    }
-    data.update(changes)
-    record = EvalRecord.model_validate(data)
-    return finalize(record) if finalize_digest else record
-
-
-def ranked_models(board: dict) -> list[str]:
-    """Model ids of a board's ranked rows (JSON), table by table."""
-    return [row["model_id"] for table in board["tables"] for row in table["rows"]]
+from fmbench.testing import make_toy_record
 
 
 @pytest.fixture
 def record_factory():
-    return make_record
+    return make_toy_record
 
 
 # --- PostgreSQL -------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _pg_bin() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     return Path(found[-1]).parent if found else None
@@ -194,29 +133,6 @@ def tokens(client):
     """Tokens of a submitter, a second submitter and a maintainer."""
     store = client.app.state.hub.store
     return {name: store.add_user(name, maintainer=name == "maint")[1] for name in ("alice", "bob", "maint")}
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def cli_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FMBENCH_")}
-    env["PYTHONPATH"] = str(REPO / "src") + os.pathsep + env.get("PYTHONPATH", "")
-    env.update(extra)
-    return env
-
-
-def run_cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "fmbench", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env or cli_env(),
-    )
 
 
 class Server:
