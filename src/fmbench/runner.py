@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fmbench.catalog.registry import Catalog, load_catalog
-from fmbench.data.store import load_dataset
+from fmbench.data.provision import load_dataset
 from fmbench.errors import ConfigError
 from fmbench.models.config import ModelConfig, resolve_model_config
 from fmbench.models.factory import build_model

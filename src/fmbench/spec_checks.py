@@ -146,7 +146,7 @@ def catalog_problems(catalog: Catalog, *, only: Iterable[tuple[str, str]] | None
             out += suite_problems(suite, catalog, catalog.sources.get(("suite", sid), sid))
     for did, card in sorted(catalog.datasets.items()):
         if wanted is not None and ("dataset", did) in wanted:  # validate: does the generator resolve?
-            from fmbench.data.store import generator_problems
+            from fmbench.data.provision import generator_problems
 
             out += generator_problems(card, catalog.sources.get(("dataset", did)))
     return out

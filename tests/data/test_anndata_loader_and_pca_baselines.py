@@ -12,7 +12,7 @@ import pytest
 from data_helpers import assert_clean_failure, ci_separated, run
 
 from fmbench.catalog.registry import load_catalog
-from fmbench.data.store import load_dataset
+from fmbench.data.provision import load_dataset
 
 anndata = pytest.importorskip("anndata")
 

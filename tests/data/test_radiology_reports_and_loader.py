@@ -11,7 +11,7 @@ import pytest
 from fmbench.catalog.registry import load_catalog
 from fmbench.data.generators.radiology_reports import generate
 from fmbench.data.loaders.report_jsonl import read_predictions
-from fmbench.data.store import load_dataset
+from fmbench.data.provision import load_dataset
 from fmbench.errors import DataError
 from fmbench.metrics.findings import label_report
 

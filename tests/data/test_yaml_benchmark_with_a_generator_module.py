@@ -331,7 +331,7 @@ def card(**changes: object) -> DatasetCard:
 
 
 def test_file_form_and_sibling_modules_are_fingerprinted(tmp_path):  # noqa: ANN001
-    from fmbench.data.store import generate_dataset, load_dataset, resolve_generator
+    from fmbench.data.provision import generate_dataset, load_dataset, resolve_generator
 
     folder = tmp_path / "cat" / "datasets"
     (folder / "gen").mkdir(parents=True)
@@ -359,7 +359,7 @@ def test_file_form_and_sibling_modules_are_fingerprinted(tmp_path):  # noqa: ANN
 
 
 def test_module_form_falls_back_to_sys_path(tmp_path, monkeypatch):  # noqa: ANN001
-    from fmbench.data.store import resolve_generator
+    from fmbench.data.provision import resolve_generator
 
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "installed_gait_gen.py").write_text(GENERATOR)
@@ -376,7 +376,7 @@ def test_registered_names_keep_their_fingerprint():
     import inspect
 
     from fmbench.data.generators import GENERATORS
-    from fmbench.data.store import resolve_generator
+    from fmbench.data.provision import resolve_generator
 
     gen = resolve_generator(card(generator="toy_fmri_classification"))
     module = inspect.getmodule(GENERATORS.get("toy_fmri_classification"))
@@ -391,7 +391,7 @@ def test_registered_names_keep_their_fingerprint():
     ("gait_sim:generate", "cannot import 'gait_sim'"),
 ])
 def test_bad_references_name_the_card_and_field(tmp_path, ref, words):  # noqa: ANN001
-    from fmbench.data.store import generator_problems, resolve_generator
+    from fmbench.data.provision import generator_problems, resolve_generator
 
     card_file = tmp_path / "datasets" / "DS-GAIT-SIM.yaml"
     card_file.parent.mkdir()
@@ -402,7 +402,7 @@ def test_bad_references_name_the_card_and_field(tmp_path, ref, words):  # noqa: 
 
 
 def test_a_generator_that_writes_nothing_is_refused(tmp_path):  # noqa: ANN001
-    from fmbench.data.store import generate_dataset
+    from fmbench.data.provision import generate_dataset
 
     (tmp_path / "datasets").mkdir()
     (tmp_path / "datasets" / "empty.py").write_text("def make(out_dir, *, seed):\n    pass\n")

@@ -50,7 +50,7 @@ def test_record_metrics_equal_sklearn_on_the_same_split(logistic_run, data_dir):
     from sklearn.preprocessing import StandardScaler
 
     from fmbench.catalog.registry import load_catalog
-    from fmbench.data.store import load_dataset
+    from fmbench.data.provision import load_dataset
     from fmbench.tasks.splits import holdout_split
 
     cat = load_catalog()

@@ -17,7 +17,7 @@ from scipy.stats import pearsonr
 
 from fmbench.catalog.registry import load_catalog
 from fmbench.cli import main
-from fmbench.data.store import load_dataset
+from fmbench.data.provision import load_dataset
 from fmbench.runner import run_suite
 from fmbench.tasks.reconstruction import MaskParams, make_mask
 from fmbench.tasks.splits import holdout_split

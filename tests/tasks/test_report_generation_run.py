@@ -94,7 +94,7 @@ def test_baselines_generate_one_report_per_input() -> None:
 
 def _template_predictions(data_dir: Path, path: Path, n: int = 30, *, tamper: bool = False) -> Path:
     from fmbench.catalog.registry import load_catalog
-    from fmbench.data.store import load_dataset
+    from fmbench.data.provision import load_dataset
 
     ds = load_dataset(load_catalog().dataset("DS-RADIOLOGY-REPORTS"), data_dir)
     test = np.flatnonzero(ds.meta["split"].to_numpy() == "test")[:n][::-1]  # file order need not match

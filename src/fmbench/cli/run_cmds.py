@@ -127,7 +127,7 @@ def generate_toy_data(
     """Generate the seeded toy datasets of the catalog (also done on demand by `run`)."""
     from fmbench.catalog.registry import load_catalog
     from fmbench.cli.console import console
-    from fmbench.data.store import generate_dataset
+    from fmbench.data.provision import generate_dataset
 
     cat = load_catalog(catalog or [])
     ids = dataset or sorted(d.id for d in cat.datasets.values() if d.source == "generated")

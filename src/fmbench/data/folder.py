@@ -18,7 +18,7 @@ def file_dataset(folder: Path, suite: Any, *, sampling_freq: float | None) -> tu
     import re
 
     from fmbench.catalog.schema import DatasetCard
-    from fmbench.data.store import load_dataset
+    from fmbench.data.provision import load_dataset
 
     folder = Path(folder).expanduser()
     if not (folder / "X.npy").is_file():

@@ -89,6 +89,15 @@ class RunContext:
     def model_id(self) -> str:
         return self.model_config.model_id
 
+    def model_fingerprint(self) -> dict[str, Any]:
+        """The files and code behind the model (fmbench.models.fingerprint), once per run: part
+        of every output-cache key."""
+        if "_fingerprint" not in self.caches:
+            from fmbench.models.fingerprint import config_fingerprint
+
+            self.caches["_fingerprint"] = config_fingerprint(self.model_config)
+        return self.caches["_fingerprint"]
+
     def scheme(self) -> BootstrapScheme:
         b = self.suite.bootstrap
         return BootstrapScheme(n_boot=b.n_boot, seed=self.seed_bootstrap, cluster_column=b.cluster_column,
