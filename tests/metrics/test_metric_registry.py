@@ -112,16 +112,120 @@ def test_every_registered_metric_point_replicates_and_undefined(name):
     assert np.isnan(undefined_value) and why, name
 
 
-def test_every_registered_metric_is_covered_by_some_reference_test():
-    # metrics without their own implementation are the robustness summaries (tests/perturbations,
-    # tests/tasks/test_robustness_*); report metrics are checked against sacrebleu, rouge-score, nltk
-    # and bert-score (tests/metrics/test_text_metrics_match_libraries.py, test_clinical_report_metrics.py)
-    uncovered = {
-        n
-        for n, m in metric_registry().items()
-        if n not in SLOW_REFERENCE and m.needs not in {"perturbed outputs", "generated reports"}
-    }
-    assert uncovered == set()
+REPORTS = [  # (generated, reference): findings present, absent, critical, hedged; varied lengths
+    ("Cardiomegaly. No pleural effusion.", "Cardiomegaly. Small left pleural effusion."),
+    ("Lungs are clear. No pneumothorax.", "Lungs are clear. No pneumothorax. Heart size is normal."),
+    ("Right lower lobe consolidation, possibly pneumonia.", "Right lower lobe consolidation."),
+    ("Large right pneumothorax.", "Large right pneumothorax with mediastinal shift."),
+    ("Acute infarct in the left MCA territory.", "No acute infarct. Chronic lacunar infarct."),
+    ("Free air under the diaphragm.", "No free air. Normal bowel gas pattern."),
+    ("Heart size is normal.", "Cardiomegaly."),
+    ("No acute intracranial hemorrhage.", "Acute subdural hemorrhage."),
+    ("Pleural effusion on the right.", "Bilateral pleural effusions."),
+    ("Normal study.", "Normal study."),
+]
+
+
+@pytest.fixture(scope="module")
+def report_data():
+    from fmbench.metrics.report_metrics import ALL_METRICS, compute_report_columns
+
+    gens, refs = [g for g, _ in REPORTS], [r for _, r in REPORTS]
+    return gens, refs, compute_report_columns(gens, refs, include=ALL_METRICS)
+
+
+REPORT_REFERENCE = {  # the library itself over the whole corpus, or the per-report mean
+    "bleu": lambda g, r, d: __import__("sacrebleu").corpus_bleu(g, [r]).score,
+}
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n, m in metric_registry().items() if m.needs == "generated reports")
+)
+def test_every_report_metric_point_replicates_and_undefined(report_data, name):
+    from fmbench.metrics.report_metrics import compute_report_columns
+
+    gens, refs, data = report_data
+    impl = metric_registry()[name].impl
+    value, reason = impl.point(data)
+    assert reason is None and np.isfinite(value), (name, reason)
+    if name in REPORT_REFERENCE:
+        assert value == pytest.approx(REPORT_REFERENCE[name](gens, refs, data), abs=1e-9)
+    else:  # slow path: every report scored on its own, then pooled the metric's way
+        one_by_one = [compute_report_columns([g], [r]) for g, r in zip(gens, refs, strict=True)]
+        pooled = type(data)({k: np.concatenate([d.columns[k] for d in one_by_one]) for k in data.columns})
+        assert value == pytest.approx(impl.point(pooled)[0], abs=1e-6)
+    n = len(gens)
+    rng = np.random.default_rng(11)
+    W = rng.multinomial(n, np.full(n, 1 / n), size=15).astype(float)
+    reps = impl.batch(data, W)
+    for b in range(len(W)):  # replicate b equals the metric on the resampled reports
+        rows = np.repeat(np.arange(n), W[b].astype(int))
+        expected = impl.point(data.subset(rows))[0]
+        assert (np.isnan(reps[b]) and np.isnan(expected)) or reps[b] == pytest.approx(expected, abs=1e-9)
+    empty_value, why = impl.point(data.subset(np.array([], dtype=int)))
+    assert np.isnan(empty_value) and why
+
+
+def _curve(name: str, levels: list[float], sim: list[float], auroc: list[float]):
+    from types import SimpleNamespace
+
+    from fmbench.perturbations.summary import ProbeCurve
+
+    return ProbeCurve(SimpleNamespace(name=name), levels, sim_mean={"proba": sim}, perf={"AUROC": auroc})
+
+
+def _trapezoid_mean(x: list[float], y: list[float]) -> float:
+    pts = sorted(zip(x, y, strict=True))
+    area = sum((x1 - x0) * (y0 + y1) / 2 for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False))
+    return area / (pts[-1][0] - pts[0][0])
+
+
+def test_every_robustness_metric_equals_a_hand_computation():
+    from fmbench.perturbations.perturb import probe_names
+    from fmbench.perturbations.summary import aggregate
+
+    clean = {"AUROC": 0.8, "Accuracy": 0.7}
+    curves, expected, graded = [], {}, []
+    for i, name in enumerate(probe_names()):
+        levels = [0.0, 0.3, 1.0] if name != "shift" else [0.0, 2.0, 5.0]
+        sim = [1.0, 0.9 - 0.01 * i, 0.6 + 0.01 * i]
+        auc = [0.8, 0.7, 0.55 + 0.005 * i]
+        curves.append(_curve(name, levels, sim, auc))
+        ret = [a / clean["AUROC"] for a in auc]
+        if name == "permutation":
+            expected["perm_equivariance"] = sum(sim) / len(sim)
+            expected["perm_retention"] = sum(ret) / len(ret)
+        else:
+            expected[f"{name}_rAUC"] = _trapezoid_mean(levels, sim)
+            expected[f"{name}_retention_rAUC"] = _trapezoid_mean(levels, ret)
+            graded.append(expected[f"{name}_rAUC"])
+        if name == "shift":
+            expected["shift_sensitivity"] = 1 - (sim[1] + sim[2]) / 2
+    expected["robustness_score"] = sum(graded) / len(graded)
+    values, reasons = aggregate(curves, clean)
+    robustness = {n for n, m in metric_registry().items() if m.needs == "perturbed outputs"}
+    # clean_AUROC / clean_Accuracy are the classification metrics on clean outputs (tested above)
+    assert robustness - set(values) == {"clean_AUROC", "clean_Accuracy"}
+    for name, v in expected.items():
+        assert values[name] == pytest.approx(v, abs=1e-12), name
+    # undefined: no clean skill -> retention null with a reason; no graded probe -> no score
+    values, reasons = aggregate([_curve("permutation", [0.0, 1.0], [0.9, 0.9], [0.5, 0.5])], {"AUROC": 0.0})
+    assert np.isnan(values["perm_retention"]) and "retention is undefined" in reasons["perm_retention"]
+    assert np.isnan(values["robustness_score"]) and reasons["robustness_score"]
+
+
+def test_every_registered_metric_is_covered_by_the_generic_tests():
+    registry = metric_registry()
+    covered = set(SLOW_REFERENCE) | {n for n, m in registry.items() if m.needs == "generated reports"}
+    covered |= {n for n, m in registry.items() if m.needs == "perturbed outputs"}
+    assert set(registry) == covered
+    for alias, base in [("clean_AUROC", "AUROC"), ("clean_Accuracy", "Accuracy")]:
+        assert (registry[alias].direction, registry[alias].min, registry[alias].max) == (
+            registry[base].direction,
+            registry[base].min,
+            registry[base].max,
+        )
 
 
 def test_list_metrics_lists_the_registry():
