@@ -260,7 +260,7 @@ def evaluate(
     work; or pass your own ``fmbench.progress.ProgressReporter``.
     """
     from fmbench.models.config import parse_model_config, resolve_model_config
-    from fmbench.runner import evaluate_context, prepare_context, record_from_result
+    from fmbench.runner import prepare_context, run_context
 
     cat = _catalog(catalog)
     suite_spec = cat.suite(suite)
@@ -303,8 +303,7 @@ def evaluate(
         _say(f"{suite_spec.id} · {config.model_id}: running {options.get('protocol') or suite_spec.protocol} "
              f"on {ctx.dataset.id}")
     t0 = time.perf_counter()
-    result, wall = evaluate_context(ctx)
-    record = record_from_result(ctx, result, wall_s=wall, seed=seed, provenance_extra=provenance_extra)
+    record = run_context(ctx, seed=seed, provenance_extra=provenance_extra)
     res = EvaluationResult(record=record, catalog=cat)
     if progress:
         from fmbench.reports.tables import estimate_text

@@ -105,6 +105,14 @@ def evaluate_context(ctx: RunContext) -> tuple[TaskResult, float]:
     return PROTOCOLS.get(protocol_name(ctx))().run(ctx)
 
 
+def run_context(ctx: RunContext, *, seed: int | None,
+                provenance_extra: dict[str, Any] | None = None) -> EvalRecord:
+    """The one path every run takes once its context is ready (``run``, ``run-robustness``,
+    ``quickstart``, ``fmbench.evaluate``): the protocol's template, then the record."""
+    result, wall = evaluate_context(ctx)
+    return record_from_result(ctx, result, wall_s=wall, seed=seed, provenance_extra=provenance_extra)
+
+
 def render_outputs(record: EvalRecord, catalog: Catalog) -> dict[str, str]:
     from fmbench.reports.html import render_report_html
     from fmbench.reports.markdown import render_report_md
@@ -127,8 +135,7 @@ def run_suite(suite_id: str, model: str | Path, out_dir: str | Path, *, catalog_
     config, _ = resolve_model_config(model, catalog)
     ctx = prepare_context(catalog, suite.id, config, data_dir=data_dir, seed=seed, options=options,
                           progress=progress)
-    result, wall = evaluate_context(ctx)
-    record = record_from_result(ctx, result, wall_s=wall, seed=seed)
+    record = run_context(ctx, seed=seed)
     files = write_outputs(out_dir, render_outputs(record, catalog))
     return RunOutcome(record=record, out_dir=Path(out_dir), files=files)
 
@@ -181,7 +188,6 @@ def run_robustness(
         options=options,
         progress=progress,
     )
-    result, wall = evaluate_context(ctx)
-    record = record_from_result(ctx, result, wall_s=wall, seed=seed)
+    record = run_context(ctx, seed=seed)
     files = write_outputs(out_dir, render_outputs(record, catalog))
     return RunOutcome(record=record, out_dir=Path(out_dir), files=files)
