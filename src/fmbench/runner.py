@@ -16,7 +16,7 @@ from fmbench.models.factory import build_model
 from fmbench.records.io import finalize, record_to_yaml, write_outputs
 from fmbench.records.provenance import peak_rss_mb, provenance
 from fmbench.records.schema import DatasetRef, EvalRecord, ModelRef, utc_now
-from fmbench.spec_checks import check_suite
+from fmbench.spec_checks import check_suite, repeated_subject_warning
 from fmbench.tasks.base import PROTOCOLS, ProgressReporter, QuietProgress, RunContext, RunOptions, TaskResult
 
 
@@ -47,6 +47,7 @@ def prepare_context(catalog: Catalog, suite_id: str, config: ModelConfig, *, dat
     if dataset is None:
         dataset = load_dataset(catalog.dataset(suite.dataset_id), data_dir)
     dataset.check(required_metadata=suite.required_metadata, label_column=suite.label_column)
+    warning = repeated_subject_warning(suite, dataset.meta)
     ctx = RunContext(
         suite=suite, benchmark=benchmark, dataset=dataset, model_config=config,
         new_model=new_model if new_model is not None else (lambda: build_model(config)),
@@ -55,6 +56,8 @@ def prepare_context(catalog: Catalog, suite_id: str, config: ModelConfig, *, dat
         options=RunOptions.of(options),
         progress=progress or QuietProgress(),
     )
+    if warning:
+        ctx.warnings.append(warning)
     return ctx
 
 
@@ -90,6 +93,7 @@ def record_from_result(ctx: RunContext, result: TaskResult, *, wall_s: float, se
                               deviations=ctx.suite.deviations(split_seed=ctx.seed_split,
                                                               bootstrap_seed=ctx.seed_bootstrap,
                                                               protocol=protocol_name(ctx)),
+                              **({"warnings": list(ctx.warnings)} if ctx.warnings else {}),
                               **(provenance_extra or {})),
         notes=status_note,
     )

@@ -161,3 +161,37 @@ def check_suite(catalog: Catalog, suite_id: str) -> None:
             f" (and {len(problems) - 1} more; run `python -m fmbench validate`)" if len(problems) > 1 else ""
         )
         raise ConfigError(problems[0] + more)
+
+
+SUBJECT_COLUMNS = ("subject_id", "patient_id", "participant_id", "donor_id", "subject")
+
+
+def suite_warnings(suite: SuiteSpec, source: str) -> list[str]:
+    """Choices that are allowed but probably wrong. Today: a suite whose data name subjects but
+    that neither splits nor resamples by them, so repeated rows of one subject count as
+    independent and its CIs come out too narrow."""
+    if suite.bootstrap.cluster_column or suite.split.group_column:
+        return []
+    named = [c for c in SUBJECT_COLUMNS if c in suite.required_metadata or c in (suite.strata or [])]
+    if not named:
+        return []
+    return [
+        f"{source}: bootstrap.cluster_column: the data carry {named[0]!r} but neither the split "
+        f"(split.group_column) nor the bootstrap (bootstrap.cluster_column) uses it; if a subject has "
+        f"several rows, set bootstrap.cluster_column: {named[0]} or the CIs will be too narrow"
+    ]
+
+
+def repeated_subject_warning(suite: SuiteSpec, meta: Any) -> str | None:
+    """At run time: the metadata repeat a subject id and nothing clusters by it."""
+    if suite.bootstrap.cluster_column or suite.split.group_column:
+        return None
+    for col in SUBJECT_COLUMNS:
+        if col in getattr(meta, "columns", ()) and meta[col].duplicated().any():
+            n = int(meta[col].duplicated().sum())
+            return (
+                f"suite {suite.id}: {n} row(s) repeat a {col} but the bootstrap resamples rows one by one "
+                f"(no bootstrap.cluster_column or split.group_column): CIs may be too narrow; set "
+                f"bootstrap.cluster_column: {col}"
+            )
+    return None

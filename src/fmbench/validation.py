@@ -25,8 +25,10 @@ def _problems_of(exc: FmbenchError) -> list[str]:
     return [p.strip() for p in str(exc).split("; ")]
 
 
-def validate_paths(paths: Iterable[Path], *, extra_catalog: Iterable[Path] = ()) -> tuple[int, list[str]]:
-    """Return (files checked, problems as `file: field: message`)."""
+def validate_paths(paths: Iterable[Path], *, extra_catalog: Iterable[Path] = (),
+                   warnings: list[str] | None = None) -> tuple[int, list[str]]:
+    """Return (files checked, problems as `file: field: message`); allowed but doubtful choices
+    are appended to ``warnings`` when a list is given."""
     catalog = load_catalog(extra_catalog)
     problems: list[str] = []
     paths = list(paths)
@@ -62,6 +64,12 @@ def validate_paths(paths: Iterable[Path], *, extra_catalog: Iterable[Path] = ())
         from fmbench.spec_checks import catalog_problems
 
         problems += catalog_problems(catalog, only=specs)
+        if warnings is not None:
+            from fmbench.spec_checks import suite_warnings
+
+            for kind, key in sorted(specs):
+                if kind == "suite":
+                    warnings += suite_warnings(catalog.suites[key], catalog.sources[(kind, key)])
     for source, record in records:
         problems += [f"{source}: {p}" for p in record_catalog_problems(record, catalog)]
     return len(files), problems

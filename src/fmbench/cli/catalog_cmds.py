@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -90,7 +91,10 @@ def validate(
     from fmbench.cli.console import console
     from fmbench.validation import validate_paths
 
-    checked, problems = validate_paths(paths, extra_catalog=catalog or [])
+    warnings: list[str] = []
+    checked, problems = validate_paths(paths, extra_catalog=catalog or [], warnings=warnings)
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
     for p in problems:
         print(p)
     if problems:

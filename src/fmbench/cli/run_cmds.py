@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -85,6 +86,8 @@ def _run_one(cat, suite_id: str, model: str, out: Path, *, seed: int | None, opt
     outcome = run_suite(suite_id, model, out, catalog=cat, data_dir=data_dir, seed=seed, options=options,
                         progress=RichProgress())
     rec = outcome.record
+    for warning in rec.provenance.get("warnings") or []:
+        print(f"warning: {warning}", file=sys.stderr)
     primary = cat.benchmark(rec.benchmark_id).primary_metric
     if primary not in rec.metrics:
         primary = next(iter(rec.metrics))

@@ -76,6 +76,7 @@ class RunContext:
     options: RunOptions = field(default_factory=RunOptions)
     progress: ProgressReporter = field(default_factory=QuietProgress)
     caches: dict[str, Any] = field(default_factory=dict)  # output caches of this run, by namespace
+    warnings: list[str] = field(default_factory=list)  # doubtful choices, kept in the record
     _model: Any = None
 
     @property
@@ -98,10 +99,16 @@ class RunContext:
             self.caches["_fingerprint"] = config_fingerprint(self.model_config)
         return self.caches["_fingerprint"]
 
+    def cluster_column(self) -> str | None:
+        """What the bootstrap resamples whole: the suite's cluster column, else the column its
+        split keeps together (rows of one subject are not independent; resampling them one by
+        one gives CIs too narrow). The record's ``bootstrap.cluster`` says which was used."""
+        return self.suite.bootstrap.cluster_column or self.suite.split.group_column
+
     def scheme(self) -> BootstrapScheme:
         b = self.suite.bootstrap
-        return BootstrapScheme(n_boot=b.n_boot, seed=self.seed_bootstrap, cluster_column=b.cluster_column,
-                               confidence=b.confidence)
+        return BootstrapScheme(n_boot=b.n_boot, seed=self.seed_bootstrap,
+                               cluster_column=self.cluster_column(), confidence=b.confidence)
 
     def strata_columns(self) -> list[str]:
         return list(self.suite.strata if self.suite.strata is not None else self.benchmark.strata)
@@ -252,7 +259,7 @@ def score(
 
     if metrics is None:
         metrics = implementations([m.name for m in ctx.benchmark.metrics], needs)
-    clusters = clusters_for(meta, ctx.suite.bootstrap.cluster_column)
+    clusters = clusters_for(meta, ctx.cluster_column())
     grouped = evaluate_grouped(
         data,
         len(meta),

@@ -217,7 +217,7 @@ class RobustnessProtocol(Protocol):
             len(test),
             [CLASSIFICATION_METRICS[m] for m in PERF_METRICS],
             scheme=ctx.scheme(),
-            clusters=clusters_for(meta, ctx.suite.bootstrap.cluster_column),
+            clusters=clusters_for(meta, ctx.cluster_column()),
             directions={},
         )
         clean = {
