@@ -146,4 +146,5 @@ def test_neither_split_nor_cluster_column_is_flagged(tmp_path):
                            data_dir=tmp_path / "data")
     assert res.record.bootstrap.cluster is None
     [warning] = res.record.provenance["warnings"]
-    assert "180 row(s) repeat a subject_id" in warning and "set bootstrap.cluster_column: subject_id" in warning
+    assert "180 row(s) repeat a subject_id" in warning
+    assert "set bootstrap.cluster_column: subject_id" in warning
