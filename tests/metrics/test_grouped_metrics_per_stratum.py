@@ -16,13 +16,15 @@ def test_strata_match_sklearn_per_group_and_suppress_small_groups():
     n = 300
     y = rng.integers(0, 2, n)
     s = 1 / (1 + np.exp(-(rng.normal(size=n) + y)))
-    site = rng.choice(["A", "B", "C"], n, p=[0.48, 0.48, 0.04])
-    y[site == "C"] = 1  # tiny group, also single-class
+    # two tiny groups (C also single-class): withholding both leaves neither recoverable by
+    # subtraction, so complementary suppression withholds nothing more
+    site = rng.choice(["A", "B", "C", "E"], n, p=[0.47, 0.47, 0.03, 0.03])
+    y[site == "C"] = 1
     d = ClassificationData(y, np.column_stack([1 - s, s]))
     res = evaluate_grouped(d, n, [CLASSIFICATION_METRICS["AUROC"], CLASSIFICATION_METRICS["Accuracy"]],
                            strata={"site": site}, scheme=BootstrapScheme(n_boot=200, seed=1), min_group_size=20)
     assert set(res.stratified["site"]) == {"A", "B"}
-    assert res.withheld == {"site": 1}
+    assert res.withheld == {"site": 2}
     for g in ["A", "B"]:
         m = site == g
         assert res.stratified["site"][g].N == m.sum()

@@ -3,7 +3,9 @@
 Works for any data object with ``subset(mask)`` and ``__len__``-like ``n`` and any metric with
 ``point(data) -> (value, reason)`` and ``batch(data, W) -> values``: classification, regression
 and report metrics share it. Groups below ``min_group_size`` are withheld and counted
-(small-cell suppression). Per metric: worst group and largest gap, in the metric's direction.
+(small-cell suppression); when that withholds exactly one group of a dimension, the smallest
+shown group is withheld too, so the first cannot be recovered by subtraction (complementary
+suppression). Per metric: worst group and largest gap, in the metric's direction.
 Subgroup CIs come from the same replicates restricted to the group's rows, so they stay
 paired across models too.
 """
@@ -71,12 +73,17 @@ def evaluate_grouped(
     for dim, labels in strata.items():
         labels = np.asarray(labels, dtype=object)
         present = ~np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in labels])
-        for g in sorted({str(v) for v in labels[present]}):
-            mask = present & (labels.astype(str) == g)
-            if mask.sum() < min_group_size:
-                withheld[dim] = withheld.get(dim, 0) + 1
-                continue
-            groups.append((dim, g, mask, data.subset(mask)))
+        masks = {g: present & (labels.astype(str) == g) for g in sorted({str(v) for v in labels[present]})}
+        small = {g for g, mask in masks.items() if mask.sum() < min_group_size}
+        shown = [g for g in masks if g not in small]
+        if len(small) == 1 and shown:
+            # complementary suppression: one withheld group's N (and metrics such as accuracy)
+            # would follow from the overall minus the shown groups, so the smallest shown group
+            # is withheld too, as statistical agencies do
+            small.add(min(shown, key=lambda g: (int(masks[g].sum()), g)))
+        if small:
+            withheld[dim] = len(small)
+        groups += [(dim, g, mask, data.subset(mask)) for g, mask in masks.items() if g not in small]
 
     points = {m.name: m.point(data) for m in metrics}
     group_points = {(dim, g, m.name): m.point(sub) for dim, g, _, sub in groups for m in metrics}
