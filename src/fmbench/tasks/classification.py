@@ -51,6 +51,7 @@ class SupervisedPredictions:
         self.ctx, self.X, self.y, self.K = ctx, X, y, n_classes
         self.fit_s = 0.0
         self.infer_s = 0.0
+        self.folds: list[np.ndarray] = []  # k-fold: each fold's test rows, to report per-fold values
 
     def _fit_predict(self, make_model, train: np.ndarray, test: np.ndarray) -> np.ndarray:  # noqa: ANN001
         """Out-of-sample probabilities of one split, from the output cache when present."""
@@ -80,6 +81,7 @@ class SupervisedPredictions:
             for train, test in kfold_splits(self.y, meta, split, ctx.seed_split):
                 probs.append(self._fit_predict(ctx.new_model, train, test))
                 rows.append(test)
+                self.folds.append(np.asarray(test))
             order = np.concatenate(rows)
             P = np.concatenate(probs)
             inv = np.argsort(order)
@@ -98,9 +100,38 @@ class SupervisedPredictions:
         return test, self._fit_predict(lambda: ctx.model, train, test), label
 
 
+def per_fold_values(data: ClassificationData, rows: np.ndarray, folds: list[np.ndarray],
+                    metrics: list) -> tuple[dict, dict]:  # noqa: ANN001
+    """Each headline metric on each fold's own predictions, beside the pooled estimate: pooled
+    out-of-fold predictions hide between-fold variability (a constant-per-fold model pools to
+    an AUROC away from 0.5). Returns (details entry, report table)."""
+    positions = [np.searchsorted(rows, f) for f in folds]
+    out: dict[str, dict] = {}
+    table_rows = []
+    for m in metrics:
+        values = [m.point(data.subset(pos))[0] for pos in positions]
+        finite = np.array([v for v in values if np.isfinite(v)])
+        mean = float(finite.mean()) if finite.size else None
+        sd = float(finite.std(ddof=1)) if finite.size > 1 else None
+        kept = [float(v) if np.isfinite(v) else None for v in values]
+        out[m.name] = {"values": kept, "mean": mean, "sd": sd}
+        pooled = m.point(data)[0]
+        table_rows.append([m.name, *[round(float(v), 4) if np.isfinite(v) else None for v in values],
+                           None if mean is None else round(mean, 4), None if sd is None else round(sd, 4),
+                           round(float(pooled), 4) if np.isfinite(pooled) else None])
+    table = {
+        "title": f"Per-fold values ({len(folds)} folds): mean ± sd beside the pooled estimate",
+        "columns": ["Metric", *[f"Fold {i + 1}" for i in range(len(folds))], "Mean", "SD", "Pooled"],
+        "rows": table_rows,
+    }
+    return {"n_folds": len(folds), "metrics": out}, table
+
+
 def score_classification(ctx: RunContext, y: np.ndarray, P: np.ndarray, rows: np.ndarray, classes: list[str],
-                         positive: int, *, split_label: str, timings: dict[str, float]) -> TaskResult:
-    """Metrics, strata, subgroups and bootstrap for out-of-sample predictions."""
+                         positive: int, *, split_label: str, timings: dict[str, float],
+                         folds: list[np.ndarray] | None = None) -> TaskResult:
+    """Metrics, strata, subgroups and bootstrap for out-of-sample predictions (and, for k-fold
+    splits, each metric per fold)."""
     meta = ctx.dataset.meta.iloc[rows].reset_index(drop=True)
     data = ClassificationData(y[rows], P, positive=positive)
     metrics = [m for m in implementations([m.name for m in ctx.benchmark.metrics], "class probabilities")
@@ -120,6 +151,9 @@ def score_classification(ctx: RunContext, y: np.ndarray, P: np.ndarray, rows: np
             "rows": [[c, round(float(f), 4), int(s)] for c, f, s in zip(classes, per_class_f1, support, strict=True)],
         }],
     }
+    if folds:
+        details["per_fold"], fold_table = per_fold_values(data, rows, folds, metrics)
+        details["tables"].append(fold_table)
     constant = bool(np.ptp(P, axis=0).max() == 0)
     return score(ctx, data, meta, needs="class probabilities", metrics=metrics, row_ids=row_ids,
                  split=split_label, details={**details, "constant_outputs": constant}, timings=timings)
@@ -143,4 +177,5 @@ class ClassificationProtocol(Protocol):
         runner = SupervisedPredictions(ctx, ctx.dataset.X, y, len(classes))
         rows, P, split_label = runner.run()
         return score_classification(ctx, y, P, rows, classes, positive, split_label=split_label,
-                                    timings={"fit_s": runner.fit_s, "inference_s": runner.infer_s})
+                                    timings={"fit_s": runner.fit_s, "inference_s": runner.infer_s},
+                                    folds=runner.folds)

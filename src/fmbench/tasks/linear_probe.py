@@ -189,7 +189,7 @@ class LinearProbeProtocol(Protocol):
             "cache_hits": timings.get("cache_hits", 0.0),
         }
         result = score_classification(
-            ctx, y, P, rows, classes, positive, split_label=split_label, timings=timings
+            ctx, y, P, rows, classes, positive, split_label=split_label, timings=timings, folds=runner.folds
         )
         grid = settings.Cs if settings.probe == "logistic" else settings.k_grid
         result.details["probe"] = {
