@@ -58,7 +58,8 @@ def worker(args: argparse.Namespace) -> None:
     import dataclasses
 
     from fmbench.catalog.registry import load_catalog
-    from fmbench.tasks.robustness import DEFAULT_SUITE, run_robustness
+    from fmbench.runner import DEFAULT_ROBUSTNESS_SUITE as DEFAULT_SUITE
+    from fmbench.runner import run_robustness
 
     catalog = load_catalog()
     suite = catalog.suite(DEFAULT_SUITE)

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from fmbench.quickstart import run_quickstart
+from fmbench.cli.quickstart import run_quickstart
 
 HERE = Path(__file__).resolve().parent
 
