@@ -40,6 +40,7 @@ def _record(
     date: str,
     metrics: dict[str, float],
     stratified: dict[str, Any] | None = None,
+    notes: str | None = None,
 ) -> EvalRecord:
     catalog = load_catalog()
     card = catalog.model(model)
@@ -54,6 +55,7 @@ def _record(
         "metrics": metrics,
         "stratified": stratified or {},
         "source": SOURCE,
+        "notes": notes,
     }
     record = finalize(EvalRecord.model_validate(data))
     problems = record_catalog_problems(record, catalog, require_digest=True)
@@ -161,6 +163,8 @@ def reported_records() -> list[EvalRecord]:
             ),
             "field_strength": _groups(three, [("7T", 100, 0.94, 0.91), ("3T", 900, 0.91, 0.87)]),
         },
+        notes=("F1-Score as published; the source does not say whether it is the positive-class F1 "
+               "(fmbench's F1-Score for this binary task) or the macro F1 (fmbench's Macro F1)."),
     )
     return [flamingo, geneformer, uni, brainlm_mae, brainlm_granular]
 

@@ -7,7 +7,7 @@ The Python API (``fmbench.evaluate``, ``list_suites``, ``load_record``, ``build_
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _API = ("EvaluationResult", "build_leaderboard", "evaluate", "list_suites", "load_record")
 

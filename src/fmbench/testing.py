@@ -302,7 +302,8 @@ def make_record(
         spec = _suite(benchmark, suite)
         data.setdefault("suite_id", spec.id)
         split_seed, boot_seed = spec.run_seeds(seed)
-        data.setdefault("provenance", {"seed": split_seed, "protocol": protocol or spec.protocol,
+        data.setdefault("provenance", {"metric_definitions": 2, "seed": split_seed,
+                                       "protocol": protocol or spec.protocol,
                                        "split_seed": split_seed, "bootstrap_seed": boot_seed})
     if status == "failed":
         data["error"] = "model raised ValueError"
@@ -368,7 +369,8 @@ def make_toy_record(
             }
         },
         # a pre-specified run: the suite's own seeds and protocol
-        "provenance": {"seed": 0, "protocol": "classification", "split_seed": 0, "bootstrap_seed": 42},
+        "provenance": {"metric_definitions": 2, "seed": 0, "protocol": "classification", "split_seed": 0,
+                       "bootstrap_seed": 42},
     }
     data.update(changes)
     record = EvalRecord.model_validate(data)

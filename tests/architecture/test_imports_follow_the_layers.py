@@ -23,6 +23,7 @@ LAYER = {
     "svgplot": 0,
     "finding_lexicon": 0,
     "progress": 0,
+    "multiple_testing": 0,
     "catalog": 1,
     "records": 1,
     "metrics": 2,

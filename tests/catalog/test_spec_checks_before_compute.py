@@ -75,7 +75,7 @@ def _edited(tmp_path: Path, kind: str, name: str, old: str, new: str) -> Path:
             "BM-TOY-CLASS.yaml",
             "weighted by bin size.\", direction: lower",
             "weighted by bin size.\", direction: higher",
-            "metrics.7.direction: ECE is lower-is-better, not higher",
+            "metrics.8.direction: ECE is lower-is-better, not higher",
         ),
     ],
 )

@@ -255,9 +255,9 @@ def clean_modules():  # noqa: ANN201
 
 def test_local_module_in_process(tmp_path: Path, clean_modules):  # noqa: ANN001
     """Two folders, one module name: each config gets its own class and fingerprint; sys.path untouched."""
-    from fmbench.models.fingerprint import config_fingerprint
     from fmbench.models.config import resolve_model_config
     from fmbench.models.factory import build_model
+    from fmbench.models.fingerprint import config_fingerprint
 
     path_before = list(sys.path)
     a = _model_folder(tmp_path / "a", module="fmb_conv_models", p=0.25)

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from fmbench.metrics.bootstrap import cluster_codes, counts_to_indices, percentile_ci, resample_counts
+from fmbench.metrics.bootstrap import cluster_codes, counts_to_indices, resample_counts
 from fmbench.metrics.classification import CLASSIFICATION_METRICS, ClassificationData
+from fmbench.metrics.intervals import choose_interval
 
 
 def _binary(n=400, seed=0, ties=False):  # noqa: ANN001, ANN202
@@ -49,13 +50,17 @@ def sklearn_reference(name: str, d: ClassificationData) -> float:
         return skm.accuracy_score(y, pred)
     if name == "Balanced Accuracy":
         return skm.balanced_accuracy_score(y, pred)
-    if name == "F1-Score":
+    if name == "F1-Score":  # binary: positive-class F1 (scikit-learn's default); multiclass: macro
+        return skm.f1_score(y, pred) if d.binary else skm.f1_score(y, pred, average="macro")
+    if name == "Macro F1":
         return skm.f1_score(y, pred, average="macro")
     if name == "Sensitivity":
         return skm.recall_score(y, pred, pos_label=1)
     if name == "Specificity":
         return skm.recall_score(y, pred, pos_label=0)
-    if name == "Brier Score":
+    if name == "Brier Score":  # binary: brier_score_loss itself; multiclass: the sum over classes
+        if d.binary:
+            return skm.brier_score_loss(y, P[:, 1])
         return skm.brier_score_loss(y, P, labels=list(range(P.shape[1])), scale_by_half=False)
     if name == "ECE":
         return _ece_reference(y, P)
@@ -114,12 +119,12 @@ def test_row_resampling_draws_n_rows_and_is_seeded():
 
 def test_percentile_ci_matches_numpy_quantile():
     reps = np.random.default_rng(0).normal(size=1000)
-    ci, reason = percentile_ci(reps, 0.95)
-    assert reason is None
-    assert ci == pytest.approx(tuple(np.quantile(reps, [0.025, 0.975])))
+    interval = choose_interval(float(np.median(reps)), reps, 0.95)
+    assert interval.reason is None and interval.method == "percentile bootstrap"
+    assert interval.ci == pytest.approx(tuple(np.quantile(reps, [0.025, 0.975])))
     reps[:100] = np.nan
-    ci, reason = percentile_ci(reps, 0.95)
-    assert ci is None and "undefined in 10%" in reason
+    interval = choose_interval(0.0, reps, 0.95)
+    assert interval.ci is None and "undefined in 10%" in interval.reason
 
 
 def test_single_class_auroc_is_undefined_not_zero():

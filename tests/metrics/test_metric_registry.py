@@ -27,6 +27,7 @@ def test_registry_covers_every_builtin_metric_with_matching_directions():
         "Accuracy",
         "Balanced Accuracy",
         "F1-Score",
+        "Macro F1",
         "Sensitivity",
         "Specificity",
         "Brier Score",
@@ -58,10 +59,11 @@ SLOW_REFERENCE = {  # scikit-learn (or by hand), on the data's rows
     "AUROC": lambda d: skm.roc_auc_score(d.y, d.proba[:, 1]),
     "Accuracy": lambda d: skm.accuracy_score(d.y, d.proba.argmax(axis=1)),
     "Balanced Accuracy": lambda d: skm.balanced_accuracy_score(d.y, d.proba.argmax(axis=1)),
-    "F1-Score": lambda d: skm.f1_score(d.y, d.proba.argmax(axis=1), average="macro"),
+    "F1-Score": lambda d: skm.f1_score(d.y, d.proba.argmax(axis=1)),  # binary: the positive class
+    "Macro F1": lambda d: skm.f1_score(d.y, d.proba.argmax(axis=1), average="macro"),
     "Sensitivity": lambda d: skm.recall_score(d.y, d.proba.argmax(axis=1), pos_label=1),
     "Specificity": lambda d: skm.recall_score(d.y, d.proba.argmax(axis=1), pos_label=0),
-    "Brier Score": lambda d: 2 * skm.brier_score_loss(d.y, d.proba[:, 1]),  # summed over both classes
+    "Brier Score": lambda d: skm.brier_score_loss(d.y, d.proba[:, 1]),
     "ECE": lambda d: _ece(d.y, d.proba),
     "Correlation": lambda d: float(np.nanmean(d.corr)),
     "MSE": lambda d: float(np.mean(d.mse)),
@@ -81,7 +83,7 @@ def _undefined(needs: str, name: str):
         y = np.zeros(10, dtype=int)  # one class only
         return (
             ClassificationData(y, np.tile([0.7, 0.3], (10, 1)))
-            if name in {"AUROC", "Sensitivity"}
+            if name in {"AUROC", "Sensitivity", "F1-Score", "Macro F1", "Balanced Accuracy"}
             else ClassificationData(np.zeros(0, dtype=int), np.zeros((0, 2)))
         )
     return (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
+from sklearn.metrics import accuracy_score, brier_score_loss, f1_score, roc_auc_score
 
 from fmbench.records.digest import digest_matches
 from fmbench.records.io import read_record
@@ -63,7 +63,12 @@ def test_record_metrics_equal_sklearn_on_the_same_split(logistic_run, data_dir):
     rec = read_record(logistic_run / "eval.yaml")
     assert rec.metrics["AUROC"].value == pytest.approx(roc_auc_score(y[test], p), abs=1e-9)
     assert rec.metrics["Accuracy"].value == pytest.approx(accuracy_score(y[test], p >= 0.5), abs=1e-9)
-    assert rec.metrics["F1-Score"].value == pytest.approx(f1_score(y[test], p >= 0.5, average="macro"), abs=1e-9)
+    assert rec.metrics["F1-Score"].value == pytest.approx(f1_score(y[test], p >= 0.5), abs=1e-9)
+    assert rec.metrics["Macro F1"].value == pytest.approx(
+        f1_score(y[test], p >= 0.5, average="macro"), abs=1e-9
+    )
+    # the run sees the float32 features as stored; sklearn here the same values: agree to float32 precision
+    assert rec.metrics["Brier Score"].value == pytest.approx(brier_score_loss(y[test], p), abs=1e-6)
     assert rec.dataset.n == len(test)
 
 
@@ -76,7 +81,17 @@ def test_dummy_classifier_is_near_chance(cli, tmp_path):  # noqa: ANN001
 
 def test_same_seed_gives_identical_records(cli, tmp_path):  # noqa: ANN001
     for name in ("a", "b"):
-        proc = cli("run", "--suite", "SUITE-TOY-CLASS-CV", "--model", "logistic", "--out", tmp_path / name, "--seed", "3")
+        proc = cli(
+            "run",
+            "--suite",
+            "SUITE-TOY-CLASS-CV",
+            "--model",
+            "logistic",
+            "--out",
+            tmp_path / name,
+            "--seed",
+            "3",
+        )
         assert proc.returncode == 0, proc.stderr
     a = read_record(tmp_path / "a" / "eval.yaml").to_data()
     b = read_record(tmp_path / "b" / "eval.yaml").to_data()
@@ -87,8 +102,17 @@ def test_same_seed_gives_identical_records(cli, tmp_path):  # noqa: ANN001
 
 def test_linear_probe_runs_on_a_builtin_baseline(cli, tmp_path):  # noqa: ANN001
     """A never-fitted baseline embeds its raw features; the probe does the learning."""
-    proc = cli("run", "--suite", "SUITE-TOY-CLASS", "--model", "logistic", "--protocol", "linear_probe",
-               "--out", tmp_path / "probe")
+    proc = cli(
+        "run",
+        "--suite",
+        "SUITE-TOY-CLASS",
+        "--model",
+        "logistic",
+        "--protocol",
+        "linear_probe",
+        "--out",
+        tmp_path / "probe",
+    )
     assert proc.returncode == 0, proc.stderr
     rec = read_record(tmp_path / "probe" / "eval.yaml")
     assert rec.provenance["protocol"] == "linear_probe"

@@ -124,6 +124,10 @@ class BootstrapSpec(Spec):
         None, description="Resample whole clusters (subjects, sites) instead of rows."
     )
     confidence: float = Field(0.95, gt=0.5, lt=1, description="Confidence level of the intervals.")
+    n_permutations: int = Field(
+        1000, ge=0, le=100_000,
+        description="Permutations of the group labels behind each subgroup gap's p-value (0: no test).",
+    )
 
 
 class SuiteSpec(Spec):

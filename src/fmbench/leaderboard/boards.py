@@ -38,6 +38,7 @@ from fmbench.leaderboard.model import (
     Cell,
     Curve,
     Domain,
+    GapSummary,
     Group,
     Leaderboard,
     Listed,
@@ -52,6 +53,7 @@ from fmbench.leaderboard.model import (
 )
 from fmbench.leaderboard.rank import Entry, TableRanking, rank_table, sort_key
 from fmbench.leaderboard.record_info import RecordInfo
+from fmbench.records.definitions import definitions_note, earlier_definitions
 from fmbench.records.schema import EvalRecord, MetricValue
 
 RESERVED_ANCHORS = ("index", "leaderboard", "assets", "quick-navigation", "submit-your-model")
@@ -72,7 +74,29 @@ def title_slug(title: str) -> str:
 def _cell(mv: MetricValue) -> Cell:
     # Plain construction: pydantic-core validates 4 fields in ~2.5 us, model_construct's
     # Python loop takes ~4.5 us, and a board has ~25 cells per row.
-    return Cell(value=mv.value, ci=mv.ci, n=mv.n, reason=mv.reason)
+    return Cell(value=mv.value, ci=mv.ci, n=mv.n, reason=mv.reason, ci_method=mv.ci_method)
+
+
+def metric_cells(bench: BenchmarkSpec, rec: EvalRecord) -> dict[str, Cell]:
+    """All metrics of a record in display order; a metric computed under an earlier definition says so."""
+    earlier = earlier_definitions(rec)
+    cells = {}
+    for m in metric_order(bench, rec.metrics):
+        cell = _cell(rec.metrics[m])
+        if m in earlier:
+            cell.definition = earlier[m]
+        cells[m] = cell
+    return cells
+
+
+def _gap_summary(rec: EvalRecord, dim: str, metric: str | None) -> GapSummary | None:
+    summary = rec.subgroups.get(metric) if metric else None
+    if summary is None or dim not in summary.gaps:
+        return None
+    g = summary.gaps[dim]
+    return GapSummary(metric=metric, value=g.value, groups=g.groups, ci=g.ci, ci_method=g.ci_method,
+                      p_value=g.p_value, p_adjusted=g.p_adjusted, permutations=g.permutations,
+                      dimensions_tested=sum(t.p_value is not None for t in summary.gaps.values()))
 
 
 def _date(rec: EvalRecord) -> str:
@@ -134,6 +158,7 @@ def breakdowns(bench: BenchmarkSpec, rec: EvalRecord) -> list[Breakdown]:
                     for g, r in ordered
                 ],
                 withheld=rec.withheld.get(dim, 0),
+                gap=_gap_summary(rec, dim, sort_metric),
             )
         )
     return out
@@ -420,7 +445,8 @@ def _build_table(bench: BenchmarkSpec, key: tuple, members: list[RecordInfo],
                 source=rec.source,
                 notes=rec.notes,
                 records=c.records,
-                metrics={m: _cell(rec.metrics[m]) for m in metric_order(bench, rec.metrics)},
+                definitions=definitions_note(rec),
+                metrics=metric_cells(bench, rec),
                 breakdowns=breakdowns(bench, rec),
                 curves=curves(rec.details),
             )
@@ -472,7 +498,7 @@ def _reported(bench: BenchmarkSpec, infos: Sequence[RecordInfo]) -> list[Reporte
                 source=rec.source,
                 date=_date(rec),
                 notes=rec.notes,
-                metrics={m: _cell(rec.metrics[m]) for m in metric_order(bench, rec.metrics)},
+                metrics=metric_cells(bench, rec),
                 breakdowns=breakdowns(bench, rec),
                 curves=curves(rec.details),
             )

@@ -12,9 +12,11 @@ from markupsafe import Markup, escape
 from fmbench.leaderboard.model import BenchmarkBoard, Breakdown, Cell, RankedTable, Row
 from fmbench.leaderboard.text import (
     DASH,
+    INTERVAL_LEGEND,
     ci_text,
     direction_mark,
     direction_sentence,
+    gap_sentence,
     interval_text,
     medal,
     num,
@@ -46,7 +48,12 @@ def _sortval(c: Cell | None) -> str:
 
 
 def _num_td(c: Cell | None, *, with_ci: bool = False) -> str:
-    title = f' title="{escape(c.reason)}"' if c is not None and c.reason else ""
+    tip = (
+        []
+        if c is None
+        else [x for x in (c.reason, c.ci_method, c.definition and f"earlier definition: {c.definition}") if x]
+    )
+    title = f' title="{escape("; ".join(tip))}"' if tip else ""
     ci = f"<br><small>{ci_text(c)}</small>" if with_ci and c is not None and c.ci is not None else ""
     return f'<td class="num" data-sort="{_sortval(c)}"{title}>{value_text(c)}{ci}</td>'
 
@@ -70,8 +77,10 @@ def _model_td(r: Row) -> str:
 def _score(r: Row) -> str:
     if r.seeds is not None:
         sd = f" ± {r.seeds.sd:.4f}" if r.seeds.sd is not None else ""
-        return (f"{num(r.seeds.mean)}{sd}<br><small>{num(r.seeds.min)}–{num(r.seeds.max)} over "
-                f"{len(r.seeds.seeds)} seeds</small>")
+        return (
+            f"{num(r.seeds.mean)}{sd}<br><small>{num(r.seeds.min)}–{num(r.seeds.max)} over "
+            f"{len(r.seeds.seeds)} seeds</small>"
+        )
     return num(r.score.value)
 
 
@@ -116,16 +125,21 @@ def reported_table(b: BenchmarkBoard) -> Markup:
         for x in b.reported
     ]
     return Markup(  # noqa: S704 - labels escaped above
-        wrap(f'<table class="sortable reported" data-benchmark="{escape(b.id)}">{head}<tbody>\n'
-             + "\n".join(rows) + "\n</tbody></table>")
+        wrap(
+            f'<table class="sortable reported" data-benchmark="{escape(b.id)}">{head}<tbody>\n'
+            + "\n".join(rows)
+            + "\n</tbody></table>"
+        )
     )
 
 
 def exploratory_table(t: RankedTable) -> Markup:
-    head = ("<thead><tr><th>Model</th><th>Score</th><th>95% CI</th><th>Date</th><th>Why not ranked</th>"
-            "<th>Record</th></tr></thead>")
+    head = (
+        "<thead><tr><th>Model</th><th>Score</th><th>95% CI</th><th>Date</th><th>Why not ranked</th>"
+        "<th>Record</th></tr></thead>"
+    )
     rows = [
-        f"<tr><td>{escape(x.model_name)}</td>{_num_td(x.score)}<td class=\"num\">{ci_text(x.score)}</td>"
+        f'<tr><td>{escape(x.model_name)}</td>{_num_td(x.score)}<td class="num">{ci_text(x.score)}</td>'
         f"<td>{x.date}</td><td>{escape(x.reason)}</td><td><code>{escape(x.eval_id)}</code></td></tr>"
         for x in t.exploratory
     ]
@@ -157,11 +171,14 @@ def metrics_table(b: BenchmarkBoard, cols: list[str], rows_of: list[Row] | None 
             extra.append(f"Source: {escape(r.source)}")
         if r.notes:
             extra.append(f"Notes: {escape(r.notes)}")
+        if r.definitions:
+            extra.append(f"Definitions: {escape(r.definitions)}")
         if extra:
             notes.append(
                 f'<p class="meta"><strong>{escape(r.model_name)}</strong> '
                 f"(<code>{escape(r.eval_id)}</code>). " + ". ".join(extra) + "</p>"
             )
+    notes.append(f'<p class="meta">{escape(INTERVAL_LEGEND)}</p>')
     return Markup(  # noqa: S704 - labels escaped above
         wrap(f'<table class="sortable">{head}<tbody>\n' + "\n".join(rows) + "\n</tbody></table>")  # noqa: S704
         + "\n"
@@ -170,8 +187,9 @@ def metrics_table(b: BenchmarkBoard, cols: list[str], rows_of: list[Row] | None 
 
 
 def reported_metrics_table(b: BenchmarkBoard, cols: list[str]) -> Markup:
-    head = ("<thead><tr><th>Model</th>" + "".join(f"<th>{metric_head(b, m)}</th>" for m in cols)
-            + "</tr></thead>")
+    head = (
+        "<thead><tr><th>Model</th>" + "".join(f"<th>{metric_head(b, m)}</th>" for m in cols) + "</tr></thead>"
+    )
     rows = [
         f"<tr><td>{escape(x.model_name)}</td>"
         + "".join(_num_td(x.metrics.get(m), with_ci=True) for m in cols)
@@ -206,6 +224,8 @@ def _breakdown(b: BenchmarkBoard, label: str, bd: Breakdown) -> str:
             f'<p class="meta">Groups sorted by {escape(bd.sort_metric)}: '
             f"{direction_sentence(b.metric_directions.get(bd.sort_metric, 'higher'))}{withheld}</p>"
         )
+    if bd.gap is not None:
+        meta += f'\n<p class="meta">{escape(gap_sentence(bd.gap))}</p>'
     chart = ""
     if bd.sort_metric:
         m = bd.sort_metric

@@ -12,12 +12,14 @@ from collections.abc import Mapping
 from fmbench.leaderboard.model import BenchmarkBoard, Breakdown, Cell, Leaderboard, RankedTable, Reported, Row
 from fmbench.leaderboard.text import (
     DASH,
+    INTERVAL_LEGEND,
     MEDALS,
     ci_text,
     code,
     direction_mark,
     direction_sentence,
     domain_icon,
+    gap_sentence,
     interval_text,
     md,
     medal,
@@ -84,7 +86,7 @@ def _metrics_rows(b: BenchmarkBoard, metrics: Mapping[str, Cell]) -> list[str]:
             num(c.value),
             ci_text(c),
             DASH if c.n is None else str(c.n),
-            md(c.reason) if c.reason else "",
+            "; ".join(md(x) for x in (c.reason, c.definition and f"earlier definition: {c.definition}") if x),
         ]
         for name, c in metrics.items()
     ]
@@ -111,10 +113,13 @@ def _full_metrics(b: BenchmarkBoard, t: RankedTable) -> list[str]:
                      "The metrics below are the latest seed's record.", ""]
         body += _metrics_rows(b, r.metrics)
         body.append("")
+        if r.definitions:
+            body += [f"Definitions: {md(r.definitions)}", ""]
         if r.source:
             body += [f"Source: {md(r.source)}", ""]
         if r.notes:
             body += [f"Notes: {md(r.notes)}", ""]
+    body += [md(INTERVAL_LEGEND), ""]
     return ['??? abstract "Full metrics for all models"', "", *_indent(body)]
 
 
@@ -198,6 +203,8 @@ def _breakdown(b: BenchmarkBoard, label: str, bd: Breakdown) -> list[str]:
         body += ["", f"Groups sorted by {md(bd.sort_metric)}: {direction_sentence(direction)}"]
     if bd.withheld:
         body += ["", f"{bd.withheld} group(s) withheld: smaller than the suite's minimum group size."]
+    if bd.gap is not None:
+        body += ["", md(gap_sentence(bd.gap))]
     return [f'??? note "{label} by {md(bd.label)}"', "", *_indent(body), ""]
 
 

@@ -35,6 +35,14 @@ def metrics_reference(catalog: Catalog) -> str:
         "Every metric of every benchmark, as eval records name it. Leaderboards rank by the "
         "**primary** metric in its direction; values outside the valid range make a record invalid.",
         "",
+        "Names follow scikit-learn where it has one: binary `F1-Score` is `f1_score` (positive class), "
+        "`Macro F1` is `f1_score(average='macro')`, binary `Brier Score` is `brier_score_loss`, "
+        "`Balanced Accuracy` is `balanced_accuracy_score`. A macro average over classes is undefined "
+        "(null, with a reason) in rows where a class is absent. Records made by fmbench 0.1 used a macro "
+        "F1-Score and a Brier Score summed over both classes for binary tasks; they are marked where shown. "
+        "How each confidence interval is made (percentile bootstrap, Clopper–Pearson, …) is in "
+        "[Statistics](../guide/running.md#statistics).",
+        "",
     ]
     benches = sorted(catalog.benchmarks.values(), key=lambda b: (b.health_domain.lower(), b.id.lower()))
     for b in benches:

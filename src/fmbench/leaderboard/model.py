@@ -26,7 +26,15 @@ class Cell(_Data):
         None, description="95% (or the record's level) confidence interval."
     )
     n: int | None = Field(None, description="Samples the estimate is based on.")
-    reason: str | None = Field(None, description="Why the value is null.")
+    reason: str | None = Field(None, description="Why the value (or its CI) is null.")
+    ci_method: str | None = Field(
+        None, description="How the CI was made (the record's ci_method); null for a percentile bootstrap "
+        "interval of a record made before fmbench stated methods, or for a reported result."
+    )
+    definition: str | None = Field(
+        None,
+        description="Set when the record computed this metric under an earlier definition (what it used).",
+    )
 
 
 class Group(_Data):
@@ -35,6 +43,20 @@ class Group(_Data):
     group: str = Field(description="Group label as in the record.")
     N: int = Field(description="Samples in the group.")
     metrics: dict[str, Cell] = Field(description="Metric name -> value; absent metrics are not listed.")
+
+
+class GapSummary(_Data):
+    """A dimension's gap in one metric, as the record tested it."""
+
+    metric: str
+    value: float = Field(description="Largest minus smallest group value.")
+    groups: int
+    ci: tuple[float, float] | None = None
+    ci_method: str | None = None
+    p_value: float | None = Field(None, description="Permutation p-value (group labels permuted).")
+    p_adjusted: float | None = Field(None, description="Holm-adjusted over the record's tested dimensions.")
+    dimensions_tested: int = Field(description="Dimensions in the Holm family.")
+    permutations: int | None = None
 
 
 class Breakdown(_Data):
@@ -46,6 +68,10 @@ class Breakdown(_Data):
     sort_metric: str | None = Field(description="The metric groups are sorted by, in its direction.")
     groups: list[Group]
     withheld: int = Field(0, description="Groups withheld by small-cell suppression.")
+    gap: GapSummary | None = Field(
+        None,
+        description="The sort metric's gap (largest minus smallest group) with its CI and permutation test.",
+    )
 
 
 class Curve(_Data):
@@ -116,6 +142,11 @@ class Row(_Data):
     notes: str | None = None
     records: int = Field(
         description="Pre-specified records of this model on this test set (the latest shown)."
+    )
+    definitions: str | None = Field(
+        None,
+        description="Set when the record was made with earlier metric definitions: which, and what "
+        "they were.",
     )
     metrics: dict[str, Cell] = Field(description="All metrics of the record, in display order.")
     breakdowns: list[Breakdown] = Field(default_factory=list)

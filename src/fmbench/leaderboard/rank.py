@@ -35,6 +35,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from fmbench.multiple_testing import holm
+
 if TYPE_CHECKING:  # numpy is imported when first needed: an unchanged rebuild never ranks
     import numpy as np
 
@@ -118,21 +120,6 @@ def paired_pvalue(a: np.ndarray, b: np.ndarray) -> float:
     if d.size == 0:
         return float("nan")
     return float(min(1.0, 2.0 * min(np.mean(d <= 0), np.mean(d >= 0))))
-
-
-def holm(pvalues: Sequence[float]) -> list[float]:
-    """Holm step-down adjusted p-values (NaN stays NaN and does not count in the family)."""
-    import math
-
-    idx = [i for i, p in enumerate(pvalues) if not math.isnan(p)]
-    order = sorted(idx, key=lambda i: (pvalues[i], i))
-    m = len(order)
-    out = [float("nan")] * len(pvalues)
-    running = 0.0
-    for k, i in enumerate(order):
-        running = max(running, min(1.0, (m - k) * pvalues[i]))
-        out[i] = running
-    return out
 
 
 def rank_intervals(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from fmbench.leaderboard.model import Cell
+from fmbench.leaderboard.model import Cell, GapSummary
 
 DASH = "–"
 MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
@@ -53,9 +53,49 @@ def num(v: float | None, digits: int = 4) -> str:
 
 
 def ci_text(cell: Cell | None, digits: int = 4) -> str:
+    """'[lo, hi]', tagged '(exact)' for a Clopper–Pearson interval and '(widened)' for one
+    extended to the estimate."""
     if cell is None or cell.ci is None:
         return DASH
-    return f"[{cell.ci[0]:.{digits}f}, {cell.ci[1]:.{digits}f}]"
+    method = cell.ci_method or ""
+    tag = (
+        " (exact)" if method.startswith("Clopper-Pearson") else (" (widened)" if "widened" in method else "")
+    )
+    return f"[{cell.ci[0]:.{digits}f}, {cell.ci[1]:.{digits}f}]{tag}"
+
+
+INTERVAL_LEGEND = (
+    "Intervals are percentile bootstrap unless tagged: (exact) Clopper–Pearson, for a proportion at "
+    "0 or N or with a degenerate bootstrap; (widened) the percentile interval extended to "
+    "the estimate, which it excluded. A missing interval has its reason in the note."
+)
+
+
+def p_text(p: float | None) -> str:
+    if p is None:
+        return DASH
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def p_phrase(p: float) -> str:
+    """'= 0.042' or '< 0.001', to follow a 'p'."""
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+def gap_sentence(gap: GapSummary) -> str:
+    """The gap of a breakdown with its uncertainty, and why a worst-of-many gap needs it (plain text)."""
+    ci = "" if gap.ci is None else f" (95% CI {gap.ci[0]:.4f}–{gap.ci[1]:.4f})"
+    if gap.p_value is None:
+        test = "no permutation test in the record"
+    else:
+        test = f"permutation p {p_phrase(gap.p_value)}"
+        if gap.p_adjusted is not None and gap.dimensions_tested > 1:
+            test += f" (Holm-adjusted over {gap.dimensions_tested} dimensions: p {p_phrase(gap.p_adjusted)})"
+    return (
+        f"Gap in {gap.metric} (largest − smallest of {gap.groups} groups): {gap.value:.4f}{ci}; {test}. "
+        "The largest of several gaps is biased upward: random groups show gaps too, and a large p "
+        "means chance explains this one."
+    )
 
 
 def value_text(cell: Cell | None, digits: int = 4) -> str:

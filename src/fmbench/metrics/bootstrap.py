@@ -30,6 +30,7 @@ class BootstrapScheme:
     seed: int = 42
     cluster_column: str | None = None
     confidence: float = 0.95
+    n_permutations: int = 1000  # subgroup gap tests; not in the scheme digest: no replicate depends on it
 
 
 def cluster_codes(values) -> np.ndarray:  # noqa: ANN001
@@ -107,18 +108,3 @@ def resample_counts(n: int, *, n_boot: int, seed: int, clusters: np.ndarray | No
 def counts_to_indices(counts_row: np.ndarray) -> np.ndarray:
     """The resampled row indices of one replicate (for slow reference computations)."""
     return np.repeat(np.arange(len(counts_row)), counts_row.astype(np.int64))
-
-
-def percentile_ci(replicates: np.ndarray, confidence: float = 0.95, *,
-                  max_undefined: float = 0.05) -> tuple[tuple[float, float] | None, str | None]:
-    """Percentile interval of the finite replicates, or (None, reason)."""
-    reps = np.asarray(replicates, dtype=float)
-    finite = reps[np.isfinite(reps)]
-    if len(reps) == 0:
-        return None, "no bootstrap replicates"
-    undefined = 1 - len(finite) / len(reps)
-    if undefined > max_undefined:
-        return None, f"metric undefined in {undefined:.0%} of bootstrap resamples (group too small or one class)"
-    alpha = 1 - confidence
-    lo, hi = np.quantile(finite, [alpha / 2, 1 - alpha / 2])
-    return (float(lo), float(hi)), None

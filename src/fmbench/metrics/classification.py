@@ -150,39 +150,80 @@ def accuracy_batch(d: ClassificationData, W: np.ndarray) -> np.ndarray:
         return (W @ correct) / W.sum(axis=1)
 
 
+def _absent_classes(d: ClassificationData) -> int:
+    return d.n_classes - len(np.unique(d.y))
+
+
+def _macro_undefined(d: ClassificationData, label: str) -> str | None:
+    """Why a macro average over classes is undefined here, or None. A class absent from the
+    rows would enter the average as 0 (or be dropped, changing what is averaged): in a stratum of
+    one class that makes the metric about the classifier's mistakes on a class that is not there."""
+    if len(d.y) == 0:
+        return "no samples"
+    absent = _absent_classes(d)
+    if absent:
+        return (f"{label} undefined: {absent} of {d.n_classes} classes absent from these {len(d.y)} samples "
+                "(a macro average needs every class)")
+    return None
+
+
+def macro_f1_point(d: ClassificationData) -> tuple[float, str | None]:
+    reason = _macro_undefined(d, "Macro F1")
+    if reason:
+        return np.nan, reason
+    labels = np.arange(d.n_classes)
+    return float(skm.f1_score(d.y, d.pred, labels=labels, average="macro", zero_division=0)), None
+
+
+def macro_f1_batch(d: ClassificationData, W: np.ndarray) -> np.ndarray:
+    cm = _confusion_batch(d, W)
+    tp = np.einsum("bkk->bk", cm)
+    support = cm.sum(axis=2)
+    denom = support + cm.sum(axis=1)  # 2TP + FP + FN
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = np.where(denom > 0, 2 * tp / np.where(denom > 0, denom, 1), 0.0).mean(axis=1)
+    f1[(support == 0).any(axis=1)] = np.nan  # a class absent from the resample: undefined, as the point
+    return f1
+
+
 def f1_point(d: ClassificationData) -> tuple[float, str | None]:
+    """Binary: F1 of the positive class (scikit-learn's ``f1_score`` default); multiclass: macro F1."""
+    if not d.binary:
+        return macro_f1_point(d)
     if len(d.y) == 0:
         return np.nan, "no samples"
-    return float(skm.f1_score(d.y, d.pred, average="macro", zero_division=0)), None
+    if not (d.y == d.positive).any():
+        return np.nan, f"F1-Score undefined: no positive samples among these {len(d.y)} (recall is 0/0)"
+    return float(skm.f1_score(d.y == d.positive, d.pred == d.positive, zero_division=0)), None
 
 
 def f1_batch(d: ClassificationData, W: np.ndarray) -> np.ndarray:
+    if not d.binary:
+        return macro_f1_batch(d, W)
     cm = _confusion_batch(d, W)
-    tp = np.einsum("bkk->bk", cm)
-    denom = cm.sum(axis=2) + cm.sum(axis=1)  # 2TP + FP + FN
-    present = denom > 0
+    k = d.positive
+    tp = cm[:, k, k]
+    support = cm[:, k, :].sum(axis=1)
+    predicted = cm[:, :, k].sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        f1 = np.where(present, 2 * tp / np.where(present, denom, 1), 0.0)
-        return f1.sum(axis=1) / present.sum(axis=1)
+        f1 = 2 * tp / (support + predicted)
+    f1[support == 0] = np.nan
+    return f1
 
 
 def balanced_accuracy_point(d: ClassificationData) -> tuple[float, str | None]:
-    if len(d.y) == 0:
-        return np.nan, "no samples"
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return float(skm.balanced_accuracy_score(d.y, d.pred)), None
+    reason = _macro_undefined(d, "Balanced Accuracy")
+    if reason:
+        return np.nan, reason
+    return float(skm.balanced_accuracy_score(d.y, d.pred)), None
 
 
 def balanced_accuracy_batch(d: ClassificationData, W: np.ndarray) -> np.ndarray:
     cm = _confusion_batch(d, W)
     support = cm.sum(axis=2)
-    present = support > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        recall = np.where(present, np.einsum("bkk->bk", cm) / np.where(present, support, 1), 0.0)
-        return recall.sum(axis=1) / present.sum(axis=1)
+        recall = np.einsum("bkk->bk", cm) / support
+    return recall.mean(axis=1)  # NaN when a class is absent from the resample
 
 
 def _recall_of(d: ClassificationData, cls: int, label: str) -> tuple[float, str | None]:
@@ -192,6 +233,25 @@ def _recall_of(d: ClassificationData, cls: int, label: str) -> tuple[float, str 
     if support == 0:
         return np.nan, f"{label} undefined: no {'positive' if cls == d.positive else 'negative'} samples"
     return float(skm.recall_score(d.y == cls, d.pred == cls)), None
+
+
+def accuracy_counts(d: ClassificationData) -> tuple[int, int]:
+    return int((d.y == d.pred).sum()), len(d.y)
+
+
+def _recall_counts(d: ClassificationData, cls: int) -> tuple[int, int] | None:
+    if not d.binary:
+        return None
+    of_class = d.y == cls
+    return int((d.pred[of_class] == cls).sum()), int(of_class.sum())
+
+
+def sensitivity_counts(d: ClassificationData) -> tuple[int, int] | None:
+    return _recall_counts(d, d.positive)
+
+
+def specificity_counts(d: ClassificationData) -> tuple[int, int] | None:
+    return _recall_counts(d, 1 - d.positive)
 
 
 def sensitivity_point(d: ClassificationData) -> tuple[float, str | None]:
@@ -218,6 +278,10 @@ def specificity_batch(d: ClassificationData, W: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------- calibration
 def _brier_rows(d: ClassificationData) -> np.ndarray:
+    """Per row: binary, (p_positive - y)^2 (scikit-learn's ``brier_score_loss``); multiclass, the
+    squared error summed over classes (Brier's original score, range 0..2), as the reference says."""
+    if d.binary:
+        return (d.proba[:, d.positive] - (d.y == d.positive)) ** 2
     onehot = np.eye(d.n_classes)[d.y]
     return ((d.proba - onehot) ** 2).sum(axis=1)
 
@@ -265,17 +329,25 @@ class Metric:
     point: Callable[[ClassificationData], tuple[float, str | None]]
     batch: Callable[[ClassificationData, np.ndarray], np.ndarray]
     binary_only: bool = False
+    # (successes, trials) for a metric that is a proportion of rows: its interval can then be
+    # exact (Clopper-Pearson) where the bootstrap says nothing (a count at 0 or N)
+    counts: Callable[[ClassificationData], tuple[int, int] | None] | None = None
 
 
 CLASSIFICATION_METRICS: dict[str, Metric] = {
     m.name: m
     for m in [
         Metric("AUROC", auroc_point, auroc_batch),
-        Metric("Accuracy", accuracy_point, accuracy_batch),
+        Metric("Accuracy", accuracy_point, accuracy_batch, counts=accuracy_counts),
         Metric("Balanced Accuracy", balanced_accuracy_point, balanced_accuracy_batch),
         Metric("F1-Score", f1_point, f1_batch),
-        Metric("Sensitivity", sensitivity_point, sensitivity_batch, binary_only=True),
-        Metric("Specificity", specificity_point, specificity_batch, binary_only=True),
+        Metric("Macro F1", macro_f1_point, macro_f1_batch),
+        Metric(
+            "Sensitivity", sensitivity_point, sensitivity_batch, binary_only=True, counts=sensitivity_counts
+        ),
+        Metric(
+            "Specificity", specificity_point, specificity_batch, binary_only=True, counts=specificity_counts
+        ),
         Metric("Brier Score", brier_point, brier_batch),
         Metric("ECE", ece_point, ece_batch),
     ]
@@ -284,5 +356,13 @@ CLASSIFICATION_METRICS: dict[str, Metric] = {
 _RANGES = {"Brier Score": ("lower", 0.0, 2.0), "ECE": ("lower", 0.0, 1.0)}
 for _m in CLASSIFICATION_METRICS.values():
     _direction, _lo, _hi = _RANGES.get(_m.name, ("higher", 0.0, 1.0))
-    register_metric(MetricInfo(_m.name, "class probabilities", _direction, _lo, _hi,  # type: ignore[arg-type]
-                               impl=_m))
+    register_metric(
+        MetricInfo(
+            _m.name,
+            "class probabilities",
+            _direction,
+            _lo,
+            _hi,  # type: ignore[arg-type]
+            impl=_m,
+        )
+    )

@@ -5,7 +5,10 @@ Works for any data object with ``subset(mask)`` and ``__len__``-like ``n`` and a
 and report metrics share it. Groups below ``min_group_size`` are withheld and counted
 (small-cell suppression); when that withholds exactly one group of a dimension, the smallest
 shown group is withheld too, so the first cannot be recovered by subtraction (complementary
-suppression). Per metric: worst group and largest gap, in the metric's direction.
+suppression). Per metric: worst group and largest gap, in the metric's direction; each
+dimension's gap with a bootstrap CI and a permutation p-value (``fmbench.metrics.gaps``).
+Intervals follow ``fmbench.metrics.intervals`` (exact for proportions at 0 or N, no
+zero-width bootstrap intervals, widened to the estimate where the percentile one excludes it).
 Subgroup CIs come from the same replicates restricted to the group's rows, so they stay
 paired across models too.
 """
@@ -20,8 +23,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from fmbench.metrics.bootstrap import BootstrapScheme, chunk_counts, chunk_for, chunk_sizes, percentile_ci
-from fmbench.records.schema import GroupResult, MetricValue, SubgroupSummary, WorstGroup
+from fmbench.metrics.bootstrap import BootstrapScheme, chunk_counts, chunk_for, chunk_sizes
+from fmbench.metrics.gaps import gap_tests
+from fmbench.metrics.intervals import choose_interval
+from fmbench.records.schema import GapTest, GroupResult, MetricValue, SubgroupSummary, WorstGroup
 
 
 class GroupableData(Protocol):
@@ -45,12 +50,15 @@ class GroupedResult:
     replicates: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def _value(point: float, reason: str | None, reps: np.ndarray | None, n: int, confidence: float,
-           *, with_n: bool = True) -> MetricValue:
+def _value(metric: BatchMetric, data: Any, point: float, reason: str | None, reps: np.ndarray | None, n: int,
+           confidence: float, *, clustered: bool, with_n: bool = True) -> MetricValue:
     if not np.isfinite(point):
         return MetricValue(value=None, n=n if with_n else None, reason=reason or "undefined")
-    ci, ci_reason = (None, None) if reps is None else percentile_ci(reps, confidence)
-    return MetricValue(value=float(point), ci=ci, n=n if with_n else None, reason=ci_reason)
+    counts_of = getattr(metric, "counts", None)
+    counts = counts_of(data) if counts_of is not None and reps is not None else None
+    interval = choose_interval(point, reps, confidence, counts=counts, clustered=clustered)
+    return MetricValue(value=float(point), ci=interval.ci, ci_method=interval.method, n=n if with_n else None,
+                       reason=interval.reason)
 
 
 def evaluate_grouped(
@@ -96,24 +104,69 @@ def evaluate_grouped(
     rep = {k: np.concatenate(v) for k, v in reps.items()}
     conf = scheme.confidence if scheme else 0.95
 
-    overall = {m.name: _value(*points[m.name], rep.get(m.name), n, conf) for m in metrics}
+    clustered = clusters is not None
+    overall = {m.name: _value(m, data, *points[m.name], rep.get(m.name), n, conf, clustered=clustered)
+               for m in metrics}
     stratified: dict[str, dict[str, GroupResult]] = {}
-    for dim, g, mask, _sub in groups:
+    for dim, g, mask, sub in groups:
         stratified.setdefault(dim, {})[g] = GroupResult(
             N=int(mask.sum()),
-            metrics={m.name: _value(*group_points[(dim, g, m.name)], rep.get((dim, g, m.name)),
-                                    int(mask.sum()), conf, with_n=False) for m in metrics},
+            metrics={
+                m.name: _value(
+                    m,
+                    sub,
+                    *group_points[(dim, g, m.name)],
+                    rep.get((dim, g, m.name)),
+                    int(mask.sum()),
+                    conf,
+                    clustered=clustered,
+                    with_n=False,
+                )
+                for m in metrics
+            },
         )
-    summaries = {m.name: summarize_subgroups(stratified, m.name, directions.get(m.name, "higher"),
-                                             target=targets.get(m.name))
-                 for m in metrics}
+    gaps: dict[str, dict] = {}
+    if scheme is not None and n > 0:
+        dims: dict[str, list[tuple[str, np.ndarray]]] = {}
+        for dim, g, mask, _sub in groups:
+            dims.setdefault(dim, []).append((g, mask))
+        gaps = gap_tests(
+            data,
+            metrics,
+            dims,
+            group_points,
+            rep,
+            n_permutations=scheme.n_permutations,
+            seed=scheme.seed,
+            confidence=conf,
+            clustered=clustered,
+        )
+    summaries = {
+        m.name: summarize_subgroups(
+            stratified,
+            m.name,
+            directions.get(m.name, "higher"),
+            target=targets.get(m.name),
+            gaps=gaps.get(m.name),
+        )
+        for m in metrics
+    }
     summaries = {k: v for k, v in summaries.items() if v is not None}
-    return GroupedResult(overall, stratified, withheld, summaries,
-                         {m.name: rep[m.name] for m in metrics if m.name in rep})
+    return GroupedResult(
+        overall, stratified, withheld, summaries, {m.name: rep[m.name] for m in metrics if m.name in rep}
+    )
 
 
-def _replicate_chunks(data: Any, n: int, metrics: Sequence[BatchMetric], groups: list, points: dict,
-                      group_points: dict, scheme: BootstrapScheme, clusters: np.ndarray | None) -> list[dict]:
+def _replicate_chunks(
+    data: Any,
+    n: int,
+    metrics: Sequence[BatchMetric],
+    groups: list,
+    points: dict,
+    group_points: dict,
+    scheme: BootstrapScheme,
+    clusters: np.ndarray | None,
+) -> list[dict]:
     """Replicate values per chunk, chunks computed on two threads (NumPy releases the GIL).
 
     If the data offers ``bootstrap_order()`` (e.g. rows sorted by score), counts are drawn in
@@ -125,8 +178,10 @@ def _replicate_chunks(data: Any, n: int, metrics: Sequence[BatchMetric], groups:
         data = data.subset(order)
         groups = [(dim, g, mask[order], data.subset(mask[order])) for dim, g, mask, _ in groups]
     live = [m for m in metrics if np.isfinite(points[m.name][0])]
-    live_groups = [(dim, g, mask, sub, [m for m in metrics if np.isfinite(group_points[(dim, g, m.name)][0])])
-                   for dim, g, mask, sub in groups]
+    live_groups = [
+        (dim, g, mask, sub, [m for m in metrics if np.isfinite(group_points[(dim, g, m.name)][0])])
+        for dim, g, mask, sub in groups
+    ]
 
     def one(c_size: tuple[int, int]) -> dict:
         c, size = c_size
@@ -152,9 +207,14 @@ def _replicate_chunks(data: Any, n: int, metrics: Sequence[BatchMetric], groups:
             return list(pool.map(one, jobs))
 
 
-def summarize_subgroups(stratified: Mapping[str, Mapping[str, GroupResult]], metric: str,
-                        direction: str, *,
-                        target: tuple[float, float] | None = None) -> SubgroupSummary | None:
+def summarize_subgroups(
+    stratified: Mapping[str, Mapping[str, GroupResult]],
+    metric: str,
+    direction: str,
+    *,
+    target: tuple[float, float] | None = None,
+    gaps: Mapping[str, GapTest] | None = None,
+) -> SubgroupSummary | None:
     """Worst group over all dimensions and the largest within-dimension gap.
 
     Direction ``target`` (with its band): the worst group is the one farthest outside the band.
@@ -168,9 +228,13 @@ def summarize_subgroups(stratified: Mapping[str, Mapping[str, GroupResult]], met
         if direction == "target" and target is not None:
             return max(target[0] - v, v - target[1], 0.0)
         return -sign * v
+
     for dim in sorted(stratified):
-        vals = [(g, r.metrics[metric].value) for g, r in sorted(stratified[dim].items())
-                if metric in r.metrics and r.metrics[metric].value is not None]
+        vals = [
+            (g, r.metrics[metric].value)
+            for g, r in sorted(stratified[dim].items())
+            if metric in r.metrics and r.metrics[metric].value is not None
+        ]
         if not vals:
             continue
         g_worst, v_worst = max(vals, key=lambda gv: badness(gv[1]))  # first of equals, as before
@@ -182,4 +246,4 @@ def summarize_subgroups(stratified: Mapping[str, Mapping[str, GroupResult]], met
                 best_gap, gap_dim = gap, dim
     if worst is None:
         return None
-    return SubgroupSummary(worst=worst, max_gap=best_gap, max_gap_dimension=gap_dim)
+    return SubgroupSummary(worst=worst, max_gap=best_gap, max_gap_dimension=gap_dim, gaps=dict(gaps or {}))

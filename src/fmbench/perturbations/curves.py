@@ -32,9 +32,22 @@ def rauc(x: Sequence[float], y: Sequence[float]) -> float:
     return float(np.trapezoid(ys, xs) / span)
 
 
-def retention(values: Sequence[float], clean: float) -> np.ndarray:
-    """Performance at each level divided by clean performance (NaN when clean is 0 or NaN)."""
+def rauc_replicates(x: Sequence[float], Y: np.ndarray) -> np.ndarray:
+    """``rauc`` of each column of ``Y`` (levels × replicates), vectorised; NaN where a column has one."""
+    xs = np.asarray(x, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64)
+    order = np.argsort(xs, kind="stable")
+    xs, Y = xs[order], Y[order]
+    span = xs[-1] - xs[0]
+    out = Y.mean(axis=0) if span == 0 else np.trapezoid(Y, xs, axis=0) / span
+    out[~np.isfinite(Y).all(axis=0)] = np.nan
+    return out
+
+
+def retention(values: Sequence[float] | np.ndarray, clean: float | np.ndarray) -> np.ndarray:
+    """Performance at each level divided by clean performance (NaN when clean is 0 or NaN).
+    ``values`` may be levels × replicates with ``clean`` one value per replicate."""
     v = np.asarray(values, dtype=np.float64)
-    if not np.isfinite(clean) or clean == 0:
-        return np.full_like(v, np.nan)
-    return v / clean
+    c = np.asarray(clean, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(np.isfinite(c) & (c != 0), v / np.where(c == 0, 1.0, c), np.nan)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fmbench.metrics.registry import MetricInfo, register_metric
-from fmbench.perturbations.curves import rauc, retention
+from fmbench.perturbations.curves import rauc_replicates, retention
 from fmbench.perturbations.perturb import Probe
 from fmbench.perturbations.stream import StreamResult
 
@@ -50,33 +50,75 @@ def summarise(stream: StreamResult, probes: list[tuple[Probe, list[float]]], per
 
 def aggregate(curves: list[ProbeCurve], clean: dict[str, float]) -> tuple[dict[str, float], dict[str, str]]:
     """Benchmark metrics (values may be NaN) and the reason for each NaN."""
-    out: dict[str, float] = {}
+    values = aggregate_replicates(curves, clean)
+    out = {k: float(v) for k, v in values.items()}
     reasons: dict[str, str] = {}
-    clean_auc = clean.get("AUROC", float("nan"))
+    for k, v in out.items():
+        if np.isfinite(v):
+            continue
+        if k.endswith("retention_rAUC") or k == "perm_retention":
+            reasons[k] = "clean AUROC is undefined or 0, so retention is undefined"
+        elif k == "shift_sensitivity":
+            reasons[k] = "the shift grid has no non-zero shift"
+        elif k == "robustness_score" and not any(c.probe.name != "permutation" for c in curves):
+            reasons[k] = "no probe with a severity grid ran (only permutation)"
+    return out, reasons
+
+
+def aggregate_replicates(
+    curves: list[ProbeCurve], clean: dict[str, float | np.ndarray]
+) -> dict[str, np.ndarray]:
+    """The benchmark metrics from curves whose per-level values are floats (the estimate) or arrays
+    over bootstrap replicates (one column each): the same code gives both, so a replicate is the
+    metric on a resample of the evaluated samples."""
+    out: dict[str, np.ndarray] = {}
+    clean_auc = np.asarray(clean.get("AUROC", float("nan")), dtype=float)
     stability = []
     for c in curves:
-        name, sim = c.probe.name, c.sim_mean["proba"]
+        name = c.probe.name
+        sim = np.asarray(c.sim_mean["proba"], dtype=float)  # levels (× replicates)
         ret = retention(c.perf["AUROC"], clean_auc)
         if name == "permutation":
-            out["perm_equivariance"] = float(np.mean(sim))
-            out["perm_retention"] = float(np.mean(ret))
-            key_ret = "perm_retention"
-        else:
-            out[f"{name}_rAUC"] = rauc(c.levels, sim)
-            stability.append(out[f"{name}_rAUC"])
-            key_ret = f"{name}_retention_rAUC"
-            out[key_ret] = rauc(c.levels, ret)
-        if not np.isfinite(out[key_ret]):
-            reasons[key_ret] = "clean AUROC is undefined or 0, so retention is undefined"
+            out["perm_equivariance"] = sim.mean(axis=0)
+            out["perm_retention"] = ret.mean(axis=0)
+            continue
+        out[f"{name}_rAUC"] = rauc_replicates(c.levels, sim.reshape(len(c.levels), -1)).reshape(sim.shape[1:])
+        stability.append(out[f"{name}_rAUC"])
+        out[f"{name}_retention_rAUC"] = rauc_replicates(c.levels, ret.reshape(len(c.levels), -1)).reshape(
+            ret.shape[1:]
+        )
         if name == "shift":
-            moved = [s for v, s in zip(c.levels, sim, strict=True) if v != 0]
-            out["shift_sensitivity"] = float(1 - np.mean(moved)) if moved else float("nan")
-            if not moved:
-                reasons["shift_sensitivity"] = "the shift grid has no non-zero shift"
-    out["robustness_score"] = float(np.mean(stability)) if stability else float("nan")
-    if not stability:
-        reasons["robustness_score"] = "no probe with a severity grid ran (only permutation)"
-    return out, reasons
+            moved = np.array([v != 0 for v in c.levels])
+            out["shift_sensitivity"] = (
+                1 - sim[moved].mean(axis=0) if moved.any() else np.full(sim.shape[1:], np.nan)
+            )
+    out["robustness_score"] = np.mean(stability, axis=0) if stability else np.full(clean_auc.shape, np.nan)
+    return out
+
+
+def replicate_curves(
+    stream: StreamResult,
+    probes: list[tuple[Probe, list[float]]],
+    W: np.ndarray,
+    auroc_batch: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> list[ProbeCurve]:
+    """The curves of ``summarise`` for each bootstrap replicate of the evaluated samples (rows of
+    ``W``, draw counts): a level's stability is the weighted mean of per-sample similarities and
+    its AUROC the weighted AUROC, so every curve point is an array over replicates."""
+    total = W.sum(axis=1).astype(np.float64)
+    curves = []
+    for probe, levels in probes:
+        c = ProbeCurve(probe, [float(v) for v in levels])
+        for li in range(len(levels)):
+            keys = sorted(k for k in stream.sims if k[0] == probe.name and k[1] == li)
+            c.sim_mean.setdefault("proba", []).append(
+                np.mean([(W @ stream.sims[k]["proba"]) / total for k in keys], axis=0)
+            )
+            c.perf.setdefault("AUROC", []).append(
+                np.mean([auroc_batch(stream.proba[k], W) for k in keys], axis=0)
+            )
+        curves.append(c)
+    return curves
 
 
 def _r(v: float) -> float | None:

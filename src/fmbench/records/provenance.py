@@ -8,6 +8,7 @@ import sys
 from importlib import metadata
 
 import fmbench
+from fmbench.records.definitions import METRIC_DEFINITIONS_VERSION
 
 TRACKED_PACKAGES = ("numpy", "scipy", "scikit-learn", "pandas", "torch", "transformers", "anndata", "scanpy",
                     "sacrebleu", "rouge-score", "nltk", "textstat", "bert-score", "nibabel")
@@ -30,6 +31,7 @@ def provenance(seed: int | None, **extra: object) -> dict[str, object]:
         "platform": f"{platform.system()}-{platform.machine()}",
         "seed": seed,
         "packages": package_versions(),
+        "metric_definitions": METRIC_DEFINITIONS_VERSION,
         **extra,
     }
 

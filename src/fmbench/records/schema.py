@@ -39,6 +39,14 @@ class MetricValue(_Model):
 
     value: float | None = Field(description="Point estimate; null when undefined.")
     ci: tuple[float, float] | None = Field(None, description="Confidence interval (lower, upper).")
+    ci_method: str | None = Field(
+        None,
+        max_length=200,
+        description="How the interval was made: 'percentile bootstrap', 'percentile cluster bootstrap', "
+        "'percentile bootstrap, widened to include the estimate', 'Clopper-Pearson exact (k/N; why)'. "
+        "Absent in records "
+        "made before fmbench stated it (those are percentile bootstrap intervals).",
+    )
     n: int | None = Field(None, ge=0, description="Samples the estimate is based on.")
     reason: str | None = Field(None, description="Why the value (or its CI) is null.")
 
@@ -68,6 +76,8 @@ class MetricValue(_Model):
         out: dict[str, Any] = {"value": self.value}
         if self.ci is not None:
             out["ci"] = [self.ci[0], self.ci[1]]
+        if self.ci_method is not None:
+            out["ci_method"] = self.ci_method
         if self.n is not None:
             out["n"] = self.n
         if self.reason:
@@ -100,12 +110,45 @@ class WorstGroup(_Model):
     value: float
 
 
+class GapTest(_Model):
+    """The gap (largest minus smallest group value) of one metric within one dimension, with its
+    bootstrap CI and a permutation test of "the metric does not depend on the group"."""
+
+    value: float = Field(description="Largest minus smallest group value (groups with a defined value).")
+    groups: int = Field(ge=2, description="Groups compared.")
+    ci: tuple[float, float] | None = None
+    ci_method: str | None = Field(None, max_length=200)
+    reason: str | None = Field(None, description="Why the CI or the p-value is missing.")
+    p_value: float | None = Field(
+        None, ge=0, le=1, description="Permutation p-value (group labels permuted)."
+    )
+    p_adjusted: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Holm-adjusted over the dimensions tested for this metric in the record.",
+    )
+    permutations: int | None = Field(None, ge=1, description="Permutations the p-value is based on.")
+
+    def to_data(self) -> dict[str, Any]:
+        out = self.model_dump(exclude_none=True)
+        if self.ci is not None:
+            out["ci"] = [self.ci[0], self.ci[1]]
+        return out
+
+
 class SubgroupSummary(_Model):
-    """Worst group and largest gap of one metric across all dimensions."""
+    """Worst group and largest gap of one metric across all dimensions.
+
+    Both are extremes over groups, so they are biased away from the whole: with enough groups
+    some group is worst by chance. ``gaps`` gives each dimension's gap its CI and permutation
+    p-value (Holm-adjusted across the record's dimensions) so a reader can tell which gaps exceed
+    chance."""
 
     worst: WorstGroup | None = None
     max_gap: float | None = Field(None, description="Largest best-minus-worst gap within one dimension.")
     max_gap_dimension: str | None = None
+    gaps: dict[str, GapTest] = Field(default_factory=dict, description="Per dimension, its gap and tests.")
 
     def to_data(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -114,6 +157,8 @@ class SubgroupSummary(_Model):
         out["max_gap"] = self.max_gap
         if self.max_gap_dimension is not None:
             out["max_gap_dimension"] = self.max_gap_dimension
+        if self.gaps:
+            out["gaps"] = {d: g.to_data() for d, g in self.gaps.items()}
         return out
 
 
@@ -129,7 +174,7 @@ def decode_replicates(stored: str | list[float | None]) -> np.ndarray:
     import numpy as np
 
     if isinstance(stored, str):
-        return np.frombuffer(base64.b64decode(stored[len(REPLICATE_PREFIX):]), dtype="<f8").copy()
+        return np.frombuffer(base64.b64decode(stored[len(REPLICATE_PREFIX) :]), dtype="<f8").copy()
     return np.array([np.nan if v is None else v for v in stored], dtype=float)
 
 
@@ -144,7 +189,7 @@ def _check_replicates(v: Any) -> Any:
     if isinstance(v, str):
         if not v.startswith(REPLICATE_PREFIX):
             raise ValueError(f"replicates must be a list or a '{REPLICATE_PREFIX}' string")
-        body = v[len(REPLICATE_PREFIX):]
+        body = v[len(REPLICATE_PREFIX) :]
         if not body.isascii():
             raise ValueError("replicates: invalid base64")
         raw = body.encode("ascii")
@@ -163,7 +208,9 @@ Replicates = Annotated[str | list[float | None], BeforeValidator(_check_replicat
 class BootstrapInfo(_Model):
     """The resampling scheme and the primary metric's replicates (for paired comparison)."""
 
-    scheme: str = Field(description="sha256 of (dataset digest, n, seed, B, clusters): same scheme, same resamples.")
+    scheme: str = Field(
+        description="sha256 of (dataset digest, n, seed, B, clusters): same scheme, same resamples."
+    )
     B: int = Field(ge=1)
     seed: int | None = None
     cluster: str | None = None
@@ -209,7 +256,8 @@ class EvalRecord(_Model):
     metrics: dict[str, MetricValue] = Field(default_factory=dict)
     stratified: dict[str, dict[str, GroupResult]] = Field(default_factory=dict)
     withheld: dict[str, int] = Field(
-        default_factory=dict, description="Per dimension, groups withheld for being smaller than min_group_size."
+        default_factory=dict,
+        description="Per dimension, groups withheld for being smaller than min_group_size.",
     )
     subgroups: dict[str, SubgroupSummary] = Field(default_factory=dict)
     bootstrap: BootstrapInfo | None = None

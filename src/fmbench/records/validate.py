@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from fmbench.catalog.registry import Catalog
+from fmbench.records.definitions import EARLIER_RANGES, earlier_definitions
 from fmbench.records.digest import compute_digest
 from fmbench.records.schema import EvalRecord
 
@@ -28,6 +29,9 @@ def record_catalog_problems(record: EvalRecord, catalog: Catalog, *, require_dig
         if bench.primary_metric not in record.metrics:
             problems.append(f"metrics: primary metric {bench.primary_metric!r} is missing")
     bounds = _bounds(bench)
+    earlier = earlier_definitions(record)
+    if earlier:  # valid under the definition the record used (e.g. Brier Score summed over classes, 0..2)
+        bounds = {k: EARLIER_RANGES.get(k, v) if k in earlier else v for k, v in bounds.items()}
     for name, mv in record.metrics.items():
         if name in bounds and _out_of_range(bounds[name], mv.value, mv.ci):
             problems += _range_problems(bench, f"metrics.{name}", name, mv.value, mv.ci)

@@ -9,8 +9,16 @@ import jinja2
 
 from fmbench.catalog.schema import BenchmarkSpec, human_label
 from fmbench.records.schema import EvalRecord, format_time
+from fmbench.reports.tables import (
+    GAP_COLUMNS,
+    GAP_NOTE,
+    INTERVAL_NOTE,
+    gap_rows,
+    metric_rows,
+    stratum_tables,
+    worst_group_rows,
+)
 from fmbench.svgplot import forest_plot, line_chart
-from fmbench.reports.tables import metric_rows, stratum_tables, subgroup_rows
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +56,9 @@ def render_report_html(record: EvalRecord, bench: BenchmarkSpec) -> str:
     ]
     return _env().get_template("report.html.j2").render(
         record=record, bench=bench, created=format_time(record.created_at),
-        metric_rows=metric_rows(record, bench), subgroup_rows=subgroup_rows(record),
+        metric_rows=metric_rows(record, bench), worst_rows=worst_group_rows(record),
+        gap_rows=gap_rows(record),
+        gap_columns=GAP_COLUMNS, gap_note=GAP_NOTE, interval_note=INTERVAL_NOTE,
         strata=stratum_tables(record, bench), tables=record.details.get("tables", []),
         forest=forest, curves=curves,
     )

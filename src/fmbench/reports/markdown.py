@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fmbench.catalog.schema import BenchmarkSpec
 from fmbench.records.schema import EvalRecord, format_time
-from fmbench.reports.tables import metric_rows, stratum_tables, subgroup_rows
+from fmbench.reports.tables import (
+    GAP_COLUMNS,
+    GAP_NOTE,
+    INTERVAL_NOTE,
+    gap_rows,
+    metric_rows,
+    stratum_tables,
+    worst_group_rows,
+)
 
 
 def md_escape(text: object) -> str:
@@ -37,21 +45,48 @@ def render_report_md(record: EvalRecord, bench: BenchmarkSpec) -> str:
     ]
     if not record.rankable:
         lines.append(f"- **Not ranked**: {md_escape(record.rankable_reason)}")
-    lines += ["", f"## Metrics (primary: {md_escape(bench.primary_metric)})", "",
-              md_table(["Metric", "Value", "95% CI", "n", "Better", "Note"], metric_rows(record, bench))]
+    lines += [
+        "",
+        f"## Metrics (primary: {md_escape(bench.primary_metric)})",
+        "",
+        md_table(
+            ["Metric", "Value", "95% CI", "CI method", "n", "Better", "Note"], metric_rows(record, bench)
+        ),
+    ]
     if record.bootstrap:
         b = record.bootstrap
-        lines += ["", f"CIs: percentile bootstrap, B = {b.B}, seed {b.seed}"
-                  + (f", resampling clusters of `{b.cluster}`" if b.cluster else ", resampling rows") + "."]
+        lines += [
+            "",
+            f"Bootstrap: B = {b.B}, seed {b.seed}"
+            + (f", resampling clusters of `{b.cluster}`" if b.cluster else ", resampling rows")
+            + "; each interval's method is in its row.",
+        ]
     if record.subgroups:
-        lines += ["", "## Subgroups", "", md_table(["Metric", "Worst group", "Largest gap"], subgroup_rows(record))]
-    for title, cols, rows in stratum_tables(record, bench):
+        lines += [
+            "",
+            "## Subgroups",
+            "",
+            md_escape(GAP_NOTE),
+            "",
+            md_table(["Metric", "Worst group"], worst_group_rows(record)),
+        ]
+        gaps = gap_rows(record)
+        if gaps:
+            lines += ["", md_table(GAP_COLUMNS, gaps)]
+    strata = stratum_tables(record, bench)
+    for title, cols, rows in strata:
         lines += ["", f"### By {md_escape(title)}", "", md_table(cols, rows)]
+    if strata:
+        lines += ["", md_escape(INTERVAL_NOTE)]
     for table in record.details.get("tables", []):
         lines += ["", f"## {md_escape(table['title'])}", "", md_table(table["columns"], table["rows"])]
     if record.resources:
-        lines += ["", "## Resources", "",
-                  md_table(["Resource", "Value"], [[k, v] for k, v in record.resources.items()])]
+        lines += [
+            "",
+            "## Resources",
+            "",
+            md_table(["Resource", "Value"], [[k, v] for k, v in record.resources.items()]),
+        ]
     if record.notes:
         lines += ["", f"> {md_escape(record.notes)}"]
     return "\n".join(lines) + "\n"

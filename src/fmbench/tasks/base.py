@@ -108,7 +108,8 @@ class RunContext:
     def scheme(self) -> BootstrapScheme:
         b = self.suite.bootstrap
         return BootstrapScheme(n_boot=b.n_boot, seed=self.seed_bootstrap,
-                               cluster_column=self.cluster_column(), confidence=b.confidence)
+                               cluster_column=self.cluster_column(), confidence=b.confidence,
+                               n_permutations=b.n_permutations)
 
     def strata_columns(self) -> list[str]:
         return list(self.suite.strata if self.suite.strata is not None else self.benchmark.strata)

@@ -18,14 +18,22 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fmbench.errors import ConfigError, DataError, validation_messages
+from fmbench.metrics.bootstrap import BootstrapScheme, resample_counts, scheme_digest
 from fmbench.metrics.classification import CLASSIFICATION_METRICS, ClassificationData
 from fmbench.metrics.grouped import evaluate_grouped
+from fmbench.metrics.intervals import choose_interval
 from fmbench.models.checks import check_matrix, check_probabilities
 from fmbench.models.protocols import Classifier, Fittable
 from fmbench.perturbations.perturb import PROBES, ProbeEnv, check_probe_name, get_probe
 from fmbench.perturbations.stream import RowReader, effective_batch, plan_passes, run_stream
-from fmbench.perturbations.summary import aggregate, report_details, summarise
-from fmbench.records.schema import MetricValue
+from fmbench.perturbations.summary import (
+    aggregate,
+    aggregate_replicates,
+    replicate_curves,
+    report_details,
+    summarise,
+)
+from fmbench.records.schema import BootstrapInfo, MetricValue, encode_replicates
 from fmbench.tasks.base import PROTOCOLS, Protocol, RunContext, TaskResult, call_model, clusters_for
 from fmbench.tasks.classification import encode_labels
 from fmbench.tasks.splits import holdout_split, predefined_split
@@ -220,24 +228,43 @@ class RobustnessProtocol(Protocol):
             clusters=clusters_for(meta, ctx.cluster_column()),
             directions={},
         )
+        primary = ctx.benchmark.primary_metric
         clean = {
             m: grouped.metrics[m].value if grouped.metrics[m].value is not None else float("nan")
             for m in PERF_METRICS
         }
         values, reasons = aggregate(curves, clean)
+        clusters = clusters_for(meta, ctx.cluster_column())
+        reps = _robustness_replicates(stream, probes, yt, positive, ctx.scheme(), clusters)
+        clustered = clusters is not None
+        conf = ctx.scheme().confidence
         metrics = {
-            "robustness_score": _mv(values.pop("robustness_score"), reasons, "robustness_score", len(test))
+            "robustness_score": _mv(
+                values.pop("robustness_score"),
+                reasons,
+                "robustness_score",
+                len(test),
+                reps.get("robustness_score"),
+                conf,
+                clustered,
+            )
         }
-        metrics.update({k: _mv(v, reasons, k, len(test)) for k, v in values.items()})
+        metrics.update(
+            {k: _mv(v, reasons, k, len(test), reps.get(k), conf, clustered) for k, v in values.items()}
+        )
         for m in PERF_METRICS:
             metrics[f"clean_{m}"] = grouped.metrics[m]
         rankable, why = _rankability(stream.clean, grouped.metrics["AUROC"])
         full_set = _suite_probe_set(ctx, params)
         ran = [probe.name for probe, _ in probes]
         if rankable and set(ran) != set(full_set):  # robustness_score averages the probes that ran
-            rankable, why = False, (
-                f"ran probes {', '.join(ran)} only; robustness_score is ranked only over the suite's full "
-                f"probe set ({', '.join(full_set)})"
+            rankable, why = (
+                False,
+                (
+                    f"ran probes {', '.join(ran)} only; robustness_score is ranked only over the suite's "
+                    "full "
+                    f"probe set ({', '.join(full_set)})"
+                ),
             )
         details = report_details(curves, clean)
         details.update(
@@ -256,10 +283,23 @@ class RobustnessProtocol(Protocol):
                 "constant_outputs": bool(np.ptp(stream.clean, axis=0).max() <= 1e-12),
             }
         )
+        scheme = ctx.scheme()
+        primary_reps = (
+            reps.get(primary) if primary in reps else grouped.replicates.get(primary.removeprefix("clean_"))
+        )
+        bootstrap = BootstrapInfo(
+            scheme=scheme_digest(scheme, dataset_digest=ctx.dataset.digest, row_ids=test, clusters=clusters),
+            B=scheme.n_boot,
+            seed=scheme.seed,
+            cluster=scheme.cluster_column,
+            confidence=scheme.confidence,
+            replicates={} if primary_reps is None else {primary: encode_replicates(primary_reps)},
+        )
         return TaskResult(
             metrics=metrics,
             n_eval=len(test),
             split=split_label,
+            bootstrap=bootstrap,
             details=details,
             rankable=rankable,
             rankable_reason=why,
@@ -267,10 +307,51 @@ class RobustnessProtocol(Protocol):
         )
 
 
-def _mv(value: float, reasons: dict[str, str], name: str, n: int) -> MetricValue:
+def _robustness_replicates(
+    stream: Any,
+    probes: list,
+    yt: np.ndarray,
+    positive: int,
+    scheme: BootstrapScheme,
+    clusters: np.ndarray | None,
+) -> dict[str, np.ndarray]:
+    """Every robustness metric on each bootstrap resample of the evaluated samples, with the suite's
+    scheme: the same resamples for every model on the same test rows, so boards can pair them."""
+    from threadpoolctl import threadpool_limits
+
+    def auroc_batch(P: np.ndarray, W: np.ndarray) -> np.ndarray:
+        return CLASSIFICATION_METRICS["AUROC"].batch(ClassificationData(yt, P, positive=positive), W)
+
+    chunks: dict[str, list[np.ndarray]] = {}
+    with threadpool_limits(
+        limits=1, user_api="blas"
+    ):  # sums in one order: replicates independent of the CPU count
+        for W in resample_counts(len(yt), n_boot=scheme.n_boot, seed=scheme.seed, clusters=clusters):
+            clean = auroc_batch(stream.clean, W)
+            for k, v in aggregate_replicates(
+                replicate_curves(stream, probes, W, auroc_batch), {"AUROC": clean}
+            ).items():
+                chunks.setdefault(k, []).append(np.asarray(v, dtype=float).reshape(len(W)))
+    return {k: np.concatenate(v) for k, v in chunks.items()}
+
+
+def _mv(
+    value: float,
+    reasons: dict[str, str],
+    name: str,
+    n: int,
+    reps: np.ndarray | None = None,
+    confidence: float = 0.95,
+    clustered: bool = False,
+) -> MetricValue:
     if not np.isfinite(value):
         return MetricValue(value=None, n=n, reason=reasons.get(name, "undefined"))
-    return MetricValue(value=round(float(value), 6), n=n)
+    interval = choose_interval(float(value), reps, confidence, clustered=clustered)
+    ci = None if interval.ci is None else (round(interval.ci[0], 6), round(interval.ci[1], 6))
+    point = round(float(value), 6)
+    if ci is not None:  # rounding must not put the estimate outside its interval
+        ci = (min(ci[0], point), max(ci[1], point))
+    return MetricValue(value=point, ci=ci, ci_method=interval.method, n=n, reason=interval.reason)
 
 
 def _rankability(clean: np.ndarray, auroc: MetricValue) -> tuple[bool, str | None]:
