@@ -25,10 +25,51 @@ def _problems_of(exc: FmbenchError) -> list[str]:
     return [p.strip() for p in str(exc).split("; ")]
 
 
+def _model_config_problems(data: dict, source: str, base_dir: Path) -> list[str]:
+    """A model config (what ``run --model`` takes): its fields, and that its type and baseline exist.
+    Nothing is imported or loaded."""
+    from fmbench.models.config import parse_model_config
+    from fmbench.models.factory import BASELINES, MODEL_TYPES
+
+    config = parse_model_config(data, source=source, base_dir=base_dir)
+    if config.type not in MODEL_TYPES.names():
+        return [f"{source}: type: unknown model type {config.type!r} (known: {', '.join(MODEL_TYPES.names())})"]
+    if config.type == "builtin" and (config.baseline or config.model_id) not in BASELINES.names():
+        name = config.baseline or config.model_id
+        return [f"{source}: baseline: unknown built-in model {name!r} (known: {', '.join(BASELINES.names())})"]
+    return []
+
+
+def _earlier(data: Any, path: Path, convert: bool, converted: list[Path] | None) -> list[str]:
+    """Problems of a file in the hub's earlier format; with ``convert``, the converted file is
+    written next to it (``<name>.converted.yaml``) when the conversion is complete."""
+    from fmbench.catalog.earlier_format import recognise_earlier
+
+    found = recognise_earlier(data)
+    if found is None:
+        return []
+    if not (convert and found.converted is not None):
+        return [found.explain(str(path))]
+    from fmbench.records.io import write_text_atomic
+    from fmbench.yamlio import dump_yaml
+
+    target = path.with_name(path.stem + ".converted.yaml")
+    problems = _model_config_problems(found.converted, str(target), path.parent)
+    if problems:
+        return problems
+    write_text_atomic(target, dump_yaml(found.converted))
+    if converted is not None:
+        converted.append(target)
+    return []
+
+
 def validate_paths(paths: Iterable[Path], *, extra_catalog: Iterable[Path] = (),
-                   warnings: list[str] | None = None) -> tuple[int, list[str]]:
+                   warnings: list[str] | None = None, convert: bool = False,
+                   converted: list[Path] | None = None) -> tuple[int, list[str]]:
     """Return (files checked, problems as `file: field: message`); allowed but doubtful choices
-    are appended to ``warnings`` when a list is given."""
+    are appended to ``warnings`` when a list is given. Files of the hub's earlier format are
+    recognised and explained (converted with ``convert``, paths appended to ``converted``)."""
+    from fmbench.catalog.earlier_format import recognise_earlier
     catalog = load_catalog(extra_catalog)
     problems: list[str] = []
     paths = list(paths)
@@ -43,6 +84,12 @@ def validate_paths(paths: Iterable[Path], *, extra_catalog: Iterable[Path] = (),
             data = read_yaml(f)
             if _looks_like_record(data):
                 records.append((source, parse_record(data, source=source)))
+                continue
+            if recognise_earlier(data) is not None:
+                problems += _earlier(data, f, convert, converted)
+                continue
+            if isinstance(data, dict) and "model_id" in data and "kind" not in data:
+                problems += _model_config_problems(data, source, f.parent)
                 continue
             spec = parse_spec(data, source=source, kind=kind_from_path(f))
             catalog.add(spec, source)

@@ -83,16 +83,26 @@ def list_metrics(as_json: JsonOption = False) -> None:
 
 
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="Catalog YAML files, eval records, or folders of them.")],
+    paths: Annotated[list[Path], typer.Argument(
+        help="Catalog YAML files, model configs, eval records, or folders of them.")],
     catalog: CatalogOption = None,
+    convert: Annotated[bool, typer.Option(
+        "--convert", help="Write files of the hub's earlier format, where complete, as <name>.converted.yaml.")] = False,
 ) -> None:
-    """Validate catalog files and eval records; print each problem as `file: field: message`."""
+    """Validate catalog files, model configs and eval records; print each problem as `file: field: message`.
+
+    Files in the hub's earlier format are recognised: records are migrated, catalog files and model
+    configs are explained (which fields to rename or add) or, with --convert, converted."""
     from fmbench.cli import fail
     from fmbench.cli.console import console
     from fmbench.validation import validate_paths
 
     warnings: list[str] = []
-    checked, problems = validate_paths(paths, extra_catalog=catalog or [], warnings=warnings)
+    converted: list[Path] = []
+    checked, problems = validate_paths(paths, extra_catalog=catalog or [], warnings=warnings, convert=convert,
+                                       converted=converted)
+    for path in converted:
+        console.print(f"wrote {path}")
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     for p in problems:

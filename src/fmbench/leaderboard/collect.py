@@ -22,6 +22,7 @@ from fmbench.catalog.registry import Catalog
 from fmbench.errors import NotFoundError, RecordError
 from fmbench.leaderboard.cachefile import load_pickle, save_pickle
 from fmbench.leaderboard.record_info import RecordInfo
+from fmbench.records.earlier_format import is_earlier_record
 from fmbench.records.io import record_or_problems
 from fmbench.records.schema import EvalRecord
 from fmbench.records.validate import record_catalog_problems
@@ -189,7 +190,12 @@ def parse_and_check(content: bytes, catalog: Catalog) -> EvalRecord | str:
 
 def _load_verified(content: bytes, parser: str) -> EvalRecord:
     """A record whose content (by hash) was already validated: parse and build, no checks."""
-    return EvalRecord.model_validate(_parse(content, parser))
+    data = _parse(content, parser)
+    if is_earlier_record(data):  # validated (and so migratable) before; migrate again, as it was then
+        record = record_or_problems(data)
+        assert isinstance(record, EvalRecord)  # noqa: S101 - checked when first read
+        return record
+    return EvalRecord.model_validate(data)
 
 
 Outcome = str | tuple[str, tuple]  # reason, or (parser, RecordInfo summary)

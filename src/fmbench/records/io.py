@@ -12,6 +12,8 @@ from pydantic import ValidationError
 
 from fmbench.errors import NotFoundError, RecordError, validation_messages
 from fmbench.records.digest import with_digest
+from fmbench.records.earlier_format import FORMAT as EARLIER_FORMAT
+from fmbench.records.earlier_format import is_earlier_record, migrate_earlier_record
 from fmbench.records.schema import EvalRecord
 from fmbench.yamlio import dump_yaml, parse_yaml
 
@@ -20,9 +22,18 @@ def record_or_problems(data: Any) -> EvalRecord | list[str]:
     """The record plain data describes, or why it is not one (messages without a file name).
 
     The one place records are validated: ``parse_record`` (validate, submit, the hub) and the
-    leaderboard's collector both go through it."""
+    leaderboard's collector both go through it. A record in the hub's earlier format is migrated
+    first (``fmbench.records.earlier_format``); its digest is computed here."""
     if not isinstance(data, dict):
         return ["expected a mapping at the top level"]
+    if is_earlier_record(data):
+        migrated = migrate_earlier_record(data)
+        if isinstance(migrated, list):
+            return [f"(earlier hub format {EARLIER_FORMAT}) {p}" for p in migrated]
+        try:
+            return with_digest(EvalRecord.model_validate(migrated))
+        except ValidationError as exc:
+            return [f"(earlier hub format {EARLIER_FORMAT}, migrated) {p}" for p in validation_messages(exc)]
     version = data.get("schema_version", 1)
     if version != 1:
         return [f"schema_version: unsupported version {version!r} (this fmbench reads 1)"]
