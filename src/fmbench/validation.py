@@ -33,10 +33,12 @@ def _model_config_problems(data: dict, source: str, base_dir: Path) -> list[str]
 
     config = parse_model_config(data, source=source, base_dir=base_dir)
     if config.type not in MODEL_TYPES.names():
-        return [f"{source}: type: unknown model type {config.type!r} (known: {', '.join(MODEL_TYPES.names())})"]
+        known = ", ".join(MODEL_TYPES.names())
+        return [f"{source}: type: unknown model type {config.type!r} (known: {known})"]
     if config.type == "builtin" and (config.baseline or config.model_id) not in BASELINES.names():
         name = config.baseline or config.model_id
-        return [f"{source}: baseline: unknown built-in model {name!r} (known: {', '.join(BASELINES.names())})"]
+        known = ", ".join(BASELINES.names())
+        return [f"{source}: baseline: unknown built-in model {name!r} (known: {known})"]
     return []
 
 

@@ -48,7 +48,8 @@ def test_every_earlier_record_loads_and_validates(path: Path):
         for group, cells in groups.items():
             got = rec.stratified[dim][str(group)]
             assert got.N == cells["N"]
-            assert {k: got.metrics[k].value for k in cells if k != "N"} == {k: v for k, v in cells.items() if k != "N"}
+            published = {k: v for k, v in cells.items() if k != "N"}
+            assert {k: got.metrics[k].value for k in published} == published
     migrated = rec.provenance["migrated_from"]
     assert migrated["format"] == "hub-v0" and migrated["model_ids"] == original["model_ids"]
     assert migrated["run_metadata"] == original["run_metadata"]
@@ -65,7 +66,8 @@ def test_notes_hardware_breakdowns_and_probe_curves_are_kept():
     assert uni.notes == "Fine-tuned on 10% of data." and uni.model.id == "UNI"
     assert uni.provenance["migrated_from"]["dataset_id"] == "DS-ADNI"
     rob = read_record(REF / "evals" / "ROBUSTNESS-dummy_classifier-20251127-065232.yaml")
-    original = yaml.safe_load((REF / "evals" / "ROBUSTNESS-dummy_classifier-20251127-065232.yaml").read_text())
+    path = REF / "evals" / "ROBUSTNESS-dummy_classifier-20251127-065232.yaml"
+    original = yaml.safe_load(path.read_text())
     assert rob.details["earlier_probes"] == original["probes"]
     curve = rob.details["curves"]["dropout"]
     assert curve["levels"] == original["probes"]["dropout"]["grid"]
@@ -88,7 +90,8 @@ def test_a_board_of_the_reference_records_shows_the_published_scores(tmp_path: P
     boards = _board(tmp_path, REF)
     for bench, (model, score) in PUBLISHED.items():
         reported = boards[bench]["reported"]
-        assert any(r["model_id"] == model and r["score"]["value"] == pytest.approx(score) for r in reported), bench
+        shown = [(r["model_id"], r["score"]["value"]) for r in reported]
+        assert any(m == model and v == pytest.approx(score) for m, v in shown), bench
         assert all(not t["rows"] for t in boards[bench]["tables"])  # nothing ranked
     flamingo = next(r for r in boards["BM-REPORT-GEN"]["reported"] if r["model_id"] == "Flamingo")
     assert "finding_count" in {b["dimension"] for b in flamingo["breakdowns"]}
@@ -136,13 +139,14 @@ def test_import_records_refuses_a_bad_file_and_writes_nothing(cli, tmp_path: Pat
 
 
 EARLIER_FILES = {
-    "bm_toy.yaml": "benchmark_id: BM-TOY-CLASS\nname: Toy\nhealth_domain: Neurology\nai_task: Classification\n"
-                   "description: A toy benchmark.\n",
+    "bm_toy.yaml": "benchmark_id: BM-TOY-CLASS\nname: Toy\nhealth_domain: Neurology\n"
+                   "ai_task: Classification\ndescription: A toy benchmark.\n",
     "ds_pbmc.yaml": 'dataset_id: "DS-PBMC"\nname: "PBMC 68k"\nsource: "10x Genomics"\nn_subjects: 1\n',
     "model_brainlm.yaml": "model_id: brainlm\ntype: adapter\nadapter_name: brainlm\ncheckpoint_path: ckpt\n"
                           "device: cpu\n",
     "model_dummy.yaml": "model_id: dummy_classifier\ntype: python_class\n"
-                        'import_path: "fmbench.dummy_model:DummyClassifier"\ninit_kwargs: {random_seed: 123}\n',
+                        'import_path: "fmbench.dummy_model:DummyClassifier"\n'
+                        "init_kwargs: {random_seed: 123}\n",
 }
 
 

@@ -5,9 +5,10 @@ Validated as current specs they fail field by field ("kind: must be one of …")
 what they are. Here each earlier kind is recognised by the fields only it has (``benchmark_id``
 without ``id`` for a benchmark, ``dataset_id`` without ``id`` for a dataset card, ``type:
 adapter`` + ``adapter_name`` or the earlier package's import paths for a model config), and
-mapped field by field. A conversion (``validate --convert``) is written only when it is complete — in practice for
-model configs; fields the earlier files never had (a benchmark's health topic, a dataset's
-licence, a metric's definition) are listed for the user to add, never filled in.
+mapped field by field. A conversion (``validate --convert``) is written only when it is
+complete — in practice for model configs; fields the earlier files never had (a benchmark's
+health topic, a dataset's licence, a metric's definition) are listed for the user to add,
+never filled in.
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ def _dataset(data: dict) -> EarlierFile:
     ef.missing += ["source (generated, package, file or external)", "format", "license"]
     if "description" not in data and "notes" in data:
         ef.renames.append(("notes", "description"))
-    ef.dropped += [k for k in DATASET_DROPPED if k in data and not (k == "notes" and "description" not in data)]
+    notes_kept = "description" not in data  # notes become the description
+    ef.dropped += [k for k in DATASET_DROPPED if k in data and not (k == "notes" and notes_kept)]
     return ef
 
 
@@ -120,6 +122,7 @@ def recognise_earlier(data: Any) -> EarlierFile | None:
         return _benchmark(data)
     if "dataset_id" in data and "benchmark_id" not in data:
         return _dataset(data)
-    if "model_id" in data and (data.get("type") == "adapter" or str(data.get("import_path")) in EARLIER_CLASSES):
+    earlier_class = str(data.get("import_path")) in EARLIER_CLASSES
+    if "model_id" in data and (data.get("type") == "adapter" or earlier_class):
         return _model_config(data)
     return None

@@ -87,7 +87,8 @@ def validate(
         help="Catalog YAML files, model configs, eval records, or folders of them.")],
     catalog: CatalogOption = None,
     convert: Annotated[bool, typer.Option(
-        "--convert", help="Write files of the hub's earlier format, where complete, as <name>.converted.yaml.")] = False,
+        "--convert",
+        help="Write files of the hub's earlier format, where complete, as <name>.converted.yaml.")] = False,
 ) -> None:
     """Validate catalog files, model configs and eval records; print each problem as `file: field: message`.
 

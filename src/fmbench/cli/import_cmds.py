@@ -11,7 +11,8 @@ from fmbench.cli.options import CatalogOption
 
 
 def import_records(
-    paths: Annotated[list[Path], typer.Argument(help="Record files or folders (searched for *.yaml, *.yml, *.json).")],
+    paths: Annotated[list[Path], typer.Argument(
+        help="Record files or folders (searched for *.yaml, *.yml, *.json).")],
     out: Annotated[Path, typer.Option("--out", help="Folder to write the current-format records to.")],
     catalog: CatalogOption = None,
 ) -> None:
@@ -33,8 +34,8 @@ def import_records(
     result = run_import(record_files(paths), out, load_catalog(catalog or []))
     for dup, first in result.duplicates:
         console.print(f"{dup}: same record as {first}; written once")
-    console.print(f"wrote {len(result.written)} record(s) to {out} ({result.migrated} file(s) migrated from the "
-                  "hub's earlier format)")
+    console.print(f"wrote {len(result.written)} record(s) to {out} ({result.migrated} file(s) migrated "
+                  "from the hub's earlier format)")
 
 
 def register(app: typer.Typer) -> None:
