@@ -24,6 +24,7 @@ LAYER = {
     "finding_lexicon": 0,
     "progress": 0,
     "multiple_testing": 0,
+    "bounded": -0.5,  # input limits: below yamlio and records, above errors
     "catalog": 1,
     "records": 1,
     "metrics": 2,

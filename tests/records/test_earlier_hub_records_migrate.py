@@ -42,7 +42,8 @@ def test_every_earlier_record_loads_and_validates(path: Path):
     assert record_catalog_problems(rec, load_catalog(), require_digest=True) == []
     original = yaml.safe_load(path.read_text())
     # every metric value and every breakdown cell as published
-    flat = {k: v for k, v in original["metrics"].items() if k != "stratified"}
+    renames = rec.provenance["migrated_from"].get("metric_renames", {})  # expression_rAUC -> fmbench's name
+    flat = {renames.get(k, k): v for k, v in original["metrics"].items() if k != "stratified"}
     assert {k: rec.metrics[k].value for k in flat} == flat
     for dim, groups in (original["metrics"].get("stratified") or {}).items():
         for group, cells in groups.items():

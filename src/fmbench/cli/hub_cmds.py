@@ -40,6 +40,10 @@ def serve(
         Path | None, typer.Option("--evals", help="Folder of records to import into an empty store.")
     ] = None,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+    behind_proxy: Annotated[bool, typer.Option(
+        "--behind-proxy",
+        help="Behind a TLS-terminating proxy: trust X-Forwarded-Proto/-For (Secure cookies, HSTS, rate limits).",
+    )] = False,
 ) -> None:
     """Run the hub server (FastAPI under uvicorn); the schema is created or migrated on start."""
     import uvicorn
@@ -48,7 +52,7 @@ def serve(
     from fmbench.hub.service import Hub
     from fmbench.hub.settings import HubSettings
 
-    settings = HubSettings(db=db, catalog=catalog or [], evals_dir=evals)
+    settings = HubSettings(db=db, catalog=catalog or [], evals_dir=evals, behind_proxy=behind_proxy)
     hub = Hub.open(settings)  # fail fast, before binding the port, on a bad --db or catalog
     print(f"fmbench hub on http://{host}:{port}/ (store: {settings.db_url.split('@')[-1]})", flush=True)
     try:

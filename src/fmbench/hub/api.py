@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from fmbench.errors import FmbenchError, NotFoundError
+from fmbench.errors import FmbenchError, NotFoundError, validation_messages
 from fmbench.hub.intake import Refusal, parse_submission
 from fmbench.hub.service import Hub
 from fmbench.hub.store import STATUSES, ConflictError, User
 
 router = APIRouter(prefix="/api")
+# Submission ids are database keys: above 2^31 - 1 PostgreSQL (and above 2^63 - 1 SQLite) cannot
+# even compare them, which once answered 500; such an id is a 422 before the database is asked.
+SubId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Submission id.")]
 
 
 def get_hub(request: Request) -> Hub:
@@ -31,6 +34,36 @@ def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
+def client_address(request: Request, hub: Hub) -> str:
+    """The client's address: the proxy's X-Forwarded-For (first hop) when the hub is behind one."""
+    if hub.settings.behind_proxy:
+        forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
+        if forwarded:
+            return forwarded[:100]
+    return request.client.host if request.client else "unknown"
+
+
+def is_tls(request: Request, hub: Hub) -> bool:
+    if request.url.scheme == "https":
+        return True
+    return hub.settings.behind_proxy and request.headers.get("x-forwarded-proto", "").lower() == "https"
+
+
+def check_token(request: Request, hub: Hub, token: str) -> User | None:
+    """The token's user; failures are counted per client and, past the limit, refused with 429."""
+    import time
+
+    client = client_address(request, hub)
+    wait = hub.failures.retry_after(client, time.monotonic())
+    if wait > 0:
+        raise HTTPException(429, f"too many failed sign-ins from this address; try again in {wait:.0f} s",
+                            headers={"Retry-After": str(int(wait) + 1)})
+    user = hub.store.authenticate(token)
+    if user is None:
+        hub.failures.failed(client, time.monotonic())
+    return user
+
+
 def require_user(request: Request, hub: Annotated[Hub, Depends(get_hub)]) -> User:
     token = bearer_token(request)
     if token is None:
@@ -38,7 +71,7 @@ def require_user(request: Request, hub: Annotated[Hub, Depends(get_hub)]) -> Use
             "Authorization: missing; send 'Authorization: Bearer <token>' "
             "(tokens come from `fmbench hub add-user`)"
         )
-    user = hub.store.authenticate(token)
+    user = check_token(request, hub, token)
     if user is None:
         raise _unauthorized("Authorization: token is not valid")
     return user
@@ -68,7 +101,9 @@ def _board(hub: Hub, benchmark_id: str) -> Any:
 
 @router.get("/health", summary="Liveness and schema revision")
 def health(hub: HubDep) -> dict[str, Any]:
-    return {"status": "ok", "accepted_version": hub.store.accepted_version()}
+    built = hub.cache.built_at
+    return {"status": "ok", "accepted_version": hub.store.accepted_version(),
+            "board_built_at": None if built is None else built.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 @router.get("/benchmarks", summary="Benchmarks of the catalog with their ranked model counts")
@@ -214,6 +249,8 @@ async def submit(request: Request, user: UserDep, hub: HubDep) -> JSONResponse:
             parse_submission, body, request.headers.get("content-type"), hub.catalog
         )
         sub, created = await run_in_threadpool(hub.store.submit, record, user)
+        if not created and sub.submitter != user.name and not user.is_maintainer:
+            raise HTTPException(409, "digest: this exact record was already submitted by another user")
     except Refusal as exc:
         raise HTTPException(exc.status, exc.detail) from None
     except ConflictError as exc:
@@ -249,10 +286,11 @@ def _get_visible(hub: Hub, sub_id: int, user: User) -> Any:
     return sub
 
 
-@router.get("/submissions/{sub_id}", summary="One submission with its record")
-def get_submission(sub_id: int, user: UserDep, hub: HubDep) -> dict[str, Any]:
+@router.get("/submissions/{sub_id}", summary="One submission with its record and review history")
+def get_submission(sub_id: SubId, user: UserDep, hub: HubDep) -> dict[str, Any]:
     sub = _get_visible(hub, sub_id, user)
-    return {**sub.to_api(), "record": hub.store.submission_record(sub_id).to_data()}
+    return {**sub.to_api(), "reviews": hub.store.review_history(sub_id),
+            "record": hub.store.submission_record(sub_id).to_data()}
 
 
 class Review(BaseModel):
@@ -260,17 +298,32 @@ class Review(BaseModel):
     reason: str | None = Field(None, max_length=2000, description="Why; required for a rejection.")
 
 
-@router.post("/submissions/{sub_id}/review", summary="Accept or reject a submission (maintainers)")
-def review(
-    sub_id: int, body: Review, user: Annotated[User, Depends(require_maintainer)], hub: HubDep
+@router.post(
+    "/submissions/{sub_id}/review",
+    summary="Accept or reject a submission (maintainers)",
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": Review.model_json_schema()}}}},
+)
+async def review(
+    sub_id: SubId, request: Request, user: Annotated[User, Depends(require_maintainer)], hub: HubDep
 ) -> dict[str, Any]:
+    """The body is read and parsed only after the maintainer's token is checked."""
+    raw = await read_body_limited(request, 16 * 1024)
+    try:
+        body = Review.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        raise HTTPException(422, " ".join("; ".join(validation_messages(exc, root="body")).split())) from None
+    return await run_in_threadpool(_review, hub, sub_id, body, user)
+
+
+def _review(hub: Hub, sub_id: int, body: Review, user: User) -> dict[str, Any]:
     try:
         sub = hub.store.review(sub_id, accept=body.decision == "accept", reason=body.reason, reviewer=user)
     except NotFoundError as exc:
         raise HTTPException(404, exc.one_line()) from None
     except FmbenchError as exc:
         raise HTTPException(422, exc.one_line()) from None
-    hub.cache.invalidate()
+    hub.cache.refresh()  # the reviewer waits for the rebuild; readers keep the previous board meanwhile
     return sub.to_api()
 
 

@@ -86,3 +86,39 @@ class VerifiedCache:
             self._items.move_to_end(self._key(token))
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+
+# Checked against when a token id is unknown, so that answering costs one scrypt either way.
+DUMMY_HASH = hash_secret(secrets.token_urlsafe(32))
+
+
+class FailureLimiter:
+    """Failed sign-ins per client (IP): after ``limit`` failures within ``window`` seconds, further
+    attempts are refused (429) until the window has passed — each failure costs the server a
+    scrypt, and guessing must not be free."""
+
+    def __init__(self, limit: int = 10, window: float = 60.0, max_clients: int = 10_000) -> None:
+        self.limit, self.window, self.max_clients = limit, window, max_clients
+        self._failures: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _recent(self, client: str, now: float) -> list[float]:
+        times = [t for t in self._failures.get(client, []) if now - t < self.window]
+        if times:
+            self._failures[client] = times
+        else:
+            self._failures.pop(client, None)
+        return times
+
+    def retry_after(self, client: str, now: float) -> float:
+        """Seconds until ``client`` may try again (0 when it may now)."""
+        with self._lock:
+            times = self._recent(client, now)
+            return 0.0 if len(times) < self.limit else self.window - (now - times[0])
+
+    def failed(self, client: str, now: float) -> None:
+        with self._lock:
+            self._failures.setdefault(client, []).append(now)
+            self._failures.move_to_end(client)
+            while len(self._failures) > self.max_clients:
+                self._failures.popitem(last=False)

@@ -6,7 +6,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from fmbench.bounded import parse_json_bounded
 from fmbench.errors import ConfigError, FmbenchError, NotFoundError
+from fmbench.yamlio import parse_yaml
 
 TOKEN_ENV = "FMBENCH_TOKEN"  # noqa: S105 - a variable name
 
@@ -60,6 +62,13 @@ def submit_file(
     except FileNotFoundError:
         raise NotFoundError(f"{path}: file not found") from None
     ctype = "application/json" if path.suffix == ".json" else "application/yaml"
+    # checked here first, within the same limits as the hub: a broken file is one line and exit 2,
+    # not a round trip (or a crash of the client's own parser)
+    from fmbench.records.io import parse_record
+
+    parsed = parse_json_bounded(body, source=str(path)) if ctype == "application/json" else parse_yaml(
+        body, source=str(path))
+    parse_record(parsed, source=str(path))
     status, data = _request(
         "POST",
         f"{hub_url.rstrip('/')}/api/submissions",

@@ -6,15 +6,15 @@ digest required, plus the body size limit enforced by the caller.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from fmbench.bounded import parse_json_bounded
 from fmbench.catalog.registry import Catalog, iter_yaml_files
 from fmbench.errors import FmbenchError, RecordError
 from fmbench.records.io import parse_record
 from fmbench.records.schema import EvalRecord
-from fmbench.records.validate import record_catalog_problems
+from fmbench.records.validate import record_catalog_problems, record_intake_problems
 from fmbench.yamlio import parse_yaml, read_yaml
 
 JSON_TYPES = ("application/json", "text/json")
@@ -36,9 +36,11 @@ def parse_body(body: bytes, content_type: str | None) -> object:
         raise Refusal(400, "body: empty; send an eval record as YAML or JSON")
     if ctype in JSON_TYPES:
         try:
-            return json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            return parse_json_bounded(body, source="body")
+        except UnicodeDecodeError as exc:
             raise Refusal(400, f"body: malformed JSON: {exc}") from None
+        except FmbenchError as exc:
+            raise Refusal(400, str(exc)) from None
     try:
         return parse_yaml(body, source="body")
     except FmbenchError as exc:
@@ -52,6 +54,7 @@ def check_record(data: object, catalog: Catalog, *, source: str = "record") -> E
     except RecordError as exc:
         raise Refusal(422, str(exc)) from None
     problems = record_catalog_problems(record, catalog, require_digest=True)
+    problems = problems or record_intake_problems(record, catalog)
     if problems:
         raise Refusal(422, "; ".join(f"{source}: {p}" for p in problems))
     return record

@@ -12,12 +12,13 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from fmbench.hub.api import bearer_token, get_hub
+from fmbench.errors import NotFoundError
+from fmbench.hub.api import SubId, bearer_token, check_token, get_hub, is_tls
 from fmbench.hub.service import Hub
-from fmbench.hub.store import STATUSES, User
+from fmbench.hub.store import SESSION_LIFETIME, STATUSES, User
 
 router = APIRouter(include_in_schema=False)
-COOKIE = "fmbench_token"
+COOKIE = "fmbench_session"  # a server-side session id (the API token never goes into a cookie)
 HubDep = Annotated[Hub, Depends(get_hub)]
 
 
@@ -49,8 +50,11 @@ def _fmt(v: float | None) -> str:
 
 
 def page_user(request: Request, hub: Hub) -> User | None:
-    token = request.cookies.get(COOKIE) or bearer_token(request)
-    return hub.store.authenticate(token) if token else None
+    session = request.cookies.get(COOKIE)
+    if session:
+        return hub.store.session_user(session)
+    token = bearer_token(request)
+    return check_token(request, hub, token) if token else None
 
 
 def _html(text: str, status: int = 200) -> HTMLResponse:
@@ -177,6 +181,22 @@ def submissions_page(request: Request, hub: HubDep, status: str | None = None) -
     )
 
 
+@router.get("/submissions/{sub_id}", response_class=HTMLResponse)
+def submission_page(sub_id: SubId, request: Request, hub: HubDep) -> Response:
+    """One submission with every review decision (who, when, what, why)."""
+    user = page_user(request, hub)
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    try:
+        sub = hub.store.get_submission(sub_id)
+    except NotFoundError:
+        sub = None
+    if sub is None or not (user.is_maintainer or sub.submitter == user.name):
+        raise HTTPException(404, f"submission {sub_id}: not found")
+    return _html(render("submission.html", title=hub.settings.title, base_url="", user=user, sub=sub.to_api(),
+                        reviews=hub.store.review_history(sub_id)))
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(hub: HubDep) -> HTMLResponse:
     return _html(render("login.html", title=hub.settings.title, base_url="", user=None, error=None))
@@ -188,7 +208,7 @@ async def login(request: Request, hub: HubDep) -> Response:
     if len(body) > 4096:
         raise HTTPException(413, "body: too large for a sign-in form")
     token = (urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("token") or [""])[0]
-    user = await run_in_threadpool(hub.store.authenticate, token)
+    user = await run_in_threadpool(check_token, request, hub, token)
     if user is None:
         return _html(
             render(
@@ -200,20 +220,23 @@ async def login(request: Request, hub: HubDep) -> Response:
             ),
             status=401,
         )
+    session = await run_in_threadpool(hub.store.create_session, user)
     resp = RedirectResponse("/submissions", status_code=303)
     resp.set_cookie(
         COOKIE,
-        token.strip(),
+        session,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=is_tls(request, hub),
         path="/",
     )
     return resp
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request, hub: HubDep) -> Response:
+    hub.store.revoke_session(request.cookies.get(COOKIE))  # the id is dead server-side, not only forgotten
     resp = RedirectResponse("/", status_code=303)
     resp.delete_cookie(COOKIE, path="/")
     return resp

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 
 from fmbench.catalog.registry import Catalog, load_catalog
+from fmbench.hub.auth import FailureLimiter
 from fmbench.hub.intake import load_record_folder
 from fmbench.hub.settings import HubSettings
 from fmbench.hub.store import ImportResult, Store
@@ -20,9 +21,11 @@ class Hub:
     store: Store
     catalog: Catalog
     cache: LeaderboardCache = field(init=False)
+    failures: FailureLimiter = field(init=False)
 
     def __post_init__(self) -> None:
         self.cache = LeaderboardCache(self.store, self.catalog)
+        self.failures = FailureLimiter()
 
     @classmethod
     def open(cls, settings: HubSettings) -> Hub:

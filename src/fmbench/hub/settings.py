@@ -48,6 +48,11 @@ class HubSettings(BaseSettings):
     evals_dir: Path | None = Field(None, description="Folder of records imported when the store is empty.")
     max_body_bytes: int = Field(2 * MiB, ge=1024, description="Largest accepted submission body.")
     title: str = Field("fmbench hub", description="Shown in page titles.")
+    behind_proxy: bool = Field(
+        False,
+        description="Served behind a TLS-terminating proxy: trust X-Forwarded-Proto/-For for the scheme "
+        "(Secure cookies, HSTS) and the client address (rate limits).",
+    )
 
     @property
     def db_url(self) -> str:

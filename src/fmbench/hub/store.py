@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import func, insert, or_, select, update
@@ -20,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from fmbench.errors import ConfigError, FmbenchError, NotFoundError
 from fmbench.hub import auth
 from fmbench.hub.database import Engines, make_engines, migrate
-from fmbench.hub.tables import hub_state, submissions, tokens, users
+from fmbench.hub.tables import hub_state, reviews, sessions, submissions, tokens, users
 from fmbench.records.schema import EvalRecord, format_time
 
 Status = Literal["pending", "accepted", "rejected"]
@@ -72,6 +74,13 @@ def _utc(t: datetime | None) -> datetime | None:
     if t is None:
         return None
     return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+SESSION_LIFETIME = timedelta(hours=12)
+
+
+def _session_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 def _now() -> datetime:
@@ -206,6 +215,9 @@ class Store:
                 .where(tokens.c.token_id == token_id)
             ).first()
         if row is None or row.revoked:
+            # the same scrypt as a wrong secret: an unknown or revoked token id answers as slowly
+            # as a known one, so timing does not tell which ids exist
+            auth.verify_secret(secret, auth.DUMMY_HASH)
             return None
         if not self._verified.check(token, row.hash):
             if not auth.verify_secret(secret, row.hash):
@@ -285,9 +297,9 @@ class Store:
         if same is not None:
             return same
         if rows:
-            raise ConflictError(
-                f"eval_id: {record.eval_id!r} is already taken by submission {rows[0].id} with a different "
-                f"digest ({rows[0].digest}); give a new eval_id to a new record"
+            raise ConflictError(  # nothing of the other submission (its id, digest, submitter) is revealed
+                f"eval_id: {record.eval_id!r} is already taken by a different record; give a new eval_id "
+                "to a new record"
             )
         return None
 
@@ -346,14 +358,58 @@ class Store:
             old = conn.execute(select(submissions.c.status).where(submissions.c.id == sub_id)).scalar()
             if old is None:
                 raise NotFoundError(f"submission {sub_id}: not found")
+            now = _now()
             conn.execute(
                 update(submissions)
                 .where(submissions.c.id == sub_id)
-                .values(status=status, reviewer_id=reviewer.id, reviewed_at=_now(), reason=reason)
+                .values(status=status, reviewer_id=reviewer.id, reviewed_at=now, reason=reason)
             )
+            conn.execute(insert(reviews).values(submission_id=sub_id, reviewer_id=reviewer.id,
+                                                decision="accept" if accept else "reject", reason=reason, at=now))
             if (old == "accepted") != accept:
                 self._bump(conn)
         return self.get_submission(sub_id)
+
+    def review_history(self, sub_id: int) -> list[dict[str, Any]]:
+        """Every decision on a submission, oldest first: who, when, what, why."""
+        with self.engines.read.connect() as conn:
+            rows = conn.execute(
+                select(reviews.c.decision, reviews.c.reason, reviews.c.at, users.c.name)
+                .join(users, users.c.id == reviews.c.reviewer_id)
+                .where(reviews.c.submission_id == sub_id)
+                .order_by(reviews.c.id)
+            ).all()
+        return [{"reviewer": r.name, "decision": r.decision, "reason": r.reason, "at": format_time(_utc(r.at))}
+                for r in rows]
+
+    # browser sessions ------------------------------------------------------------------
+    def create_session(self, user: User, *, lifetime: timedelta = SESSION_LIFETIME) -> str:
+        """A new session id for a signed-in browser (only its SHA-256 is stored)."""
+        raw = secrets.token_urlsafe(32)
+        now = _now()
+        with self.engines.write.begin() as conn:
+            conn.execute(insert(sessions).values(id_hash=_session_hash(raw), user_id=user.id, created_at=now,
+                                                 expires_at=now + lifetime, revoked=False))
+        return raw
+
+    def session_user(self, raw: str | None) -> User | None:
+        if not raw or len(raw) > 100:
+            return None
+        with self.engines.read.connect() as conn:
+            row = conn.execute(
+                select(sessions.c.expires_at, sessions.c.revoked, users.c.id, users.c.name, users.c.is_maintainer)
+                .join(users, users.c.id == sessions.c.user_id)
+                .where(sessions.c.id_hash == _session_hash(raw))
+            ).first()
+        if row is None or row.revoked or _utc(row.expires_at) <= _now():
+            return None
+        return User(row.id, row.name, bool(row.is_maintainer))
+
+    def revoke_session(self, raw: str | None) -> None:
+        if not raw or len(raw) > 100:
+            return
+        with self.engines.write.begin() as conn:
+            conn.execute(update(sessions).where(sessions.c.id_hash == _session_hash(raw)).values(revoked=True))
 
     @staticmethod
     def _bump(conn: Any) -> None:

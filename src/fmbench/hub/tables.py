@@ -62,3 +62,28 @@ hub_state = Table(
     Column("id", Integer, primary_key=True),
     Column("accepted_version", BigInteger, nullable=False),
 )
+
+# Browser sessions: the cookie holds a random session id; only its SHA-256 is stored, so a
+# leaked database does not log anyone in. Sessions expire and are revoked at sign-out.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("id_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+# Every review decision, in order: accept -> reject -> accept keeps all three.
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False, index=True),
+    Column("reviewer_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)

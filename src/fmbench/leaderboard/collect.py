@@ -147,13 +147,13 @@ def _fast_parse(content: bytes) -> object | None:
     if content[:1] == b"{":
         try:
             return json.loads(content)
-        except ValueError:
+        except (ValueError, RecursionError):  # the reference parser refuses it with a reason
             return None
     if _yaml_rs is None:
         return None
     try:
         return _yaml_rs.loads(content.decode("utf-8"))
-    except Exception:  # noqa: BLE001 - the reference parser decides
+    except (Exception, RecursionError):  # noqa: BLE001 - the reference parser decides
         return None
 
 

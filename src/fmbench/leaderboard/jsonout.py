@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,7 +55,7 @@ def board_csv(board: BenchmarkBoard) -> str:
               "dataset", "evidence", "date"]
     for m in metrics:
         header += [m, f"{m}_ci_low", f"{m}_ci_high"]
-    w.writerow(header)
+    w.writerow([_csv_safe(h) for h in header])  # metric names come from records too
     for t in board.tables:
         for r in t.rows:
             _csv_row(w, t.test_set.key, r, metrics)
@@ -82,11 +83,15 @@ def _csv_row(w: Any, key: str, r: Row, metrics: list[str]) -> None:
             "" if c is None or c.ci is None else repr(c.ci[0]),
             "" if c is None or c.ci is None else repr(c.ci[1]),
         ]
-    w.writerow([_csv_safe(x) if i in (0, 5, 6, 7, 8) else x for i, x in enumerate(row)])
+    w.writerow([_csv_safe(x) for x in row])
+
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 def _csv_safe(x: object) -> object:
-    """Neutralise spreadsheet formula injection in strings from records."""
-    if isinstance(x, str) and x[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """Neutralise spreadsheet formula injection in every cell (a tie label '=1' included): text
+    starting with = + - @ tab or CR gets a leading apostrophe; plain numbers (-0.26) stay numbers."""
+    if isinstance(x, str) and x[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.fullmatch(x):
         return "'" + x
     return x

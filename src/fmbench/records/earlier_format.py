@@ -52,6 +52,8 @@ DATASETS = {
         "Toy fMRI classification data of the hub's earlier tooling (not fmbench's DS-TOY-FMRI-CLASS)",
     ),
 }
+# metric names of the earlier tooling that fmbench calls otherwise (the rename is recorded)
+METRIC_RENAMES = {"expression_rAUC": "expression_noise_rAUC"}
 CURVE_QUANTITIES = (("logit", "stability (logits)"), ("embedding", "stability (embeddings)"))
 DELTA_KEYS = ("delta_accuracy", "acc_delta")
 
@@ -74,7 +76,7 @@ def _dataset(data: dict) -> tuple[dict[str, Any], dict[str, Any]]:
     if isinstance(raw, str) and raw:
         ds_id, name = DATASETS.get(raw, (raw, raw))
     elif isinstance(data.get("data_dir"), str) and data["data_dir"]:
-        ds_id = "hub-v0:" + data["data_dir"]
+        ds_id = "hub-v0:" + data["data_dir"].strip("/").replace("/", ".")  # ids carry no '/' 
         name = f"{data['data_dir']} (data folder of the hub's earlier tooling)"
     else:
         ds_id, name = "hub-v0:unknown", "unnamed data of the hub's earlier tooling"
@@ -105,7 +107,7 @@ def _metrics(raw: dict, problems: list[str]) -> tuple[dict[str, Any], dict[str, 
         if _number(value) is None and value is not None:
             problems.append(f"metrics.{name}: expected a number, got {type(value).__name__}")
             continue
-        metrics[str(name)] = value
+        metrics[METRIC_RENAMES.get(str(name), str(name))] = value
     return metrics, stratified
 
 
@@ -180,6 +182,9 @@ def migrate_earlier_record(data: dict) -> dict | list[str]:
                      **original_data, "run_metadata": meta}
     if meta.get("suite_id"):
         migrated_from["suite_id"] = meta["suite_id"]
+    renamed = {old: new for old, new in METRIC_RENAMES.items() if old in raw_metrics}
+    if renamed:
+        migrated_from["metric_renames"] = renamed
     details: dict[str, Any] = {}
     probes = data.get("probes")
     if isinstance(probes, dict) and probes:

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from fmbench.bounded import tree_limit_problem
 from fmbench.errors import NotFoundError, RecordError, validation_messages
 from fmbench.records.digest import with_digest
 from fmbench.records.earlier_format import FORMAT as EARLIER_FORMAT
@@ -26,6 +27,9 @@ def record_or_problems(data: Any) -> EvalRecord | list[str]:
     first (``fmbench.records.earlier_format``); its digest is computed here."""
     if not isinstance(data, dict):
         return ["expected a mapping at the top level"]
+    limit = tree_limit_problem(data)
+    if limit:
+        return [limit]
     if is_earlier_record(data):
         migrated = migrate_earlier_record(data)
         if isinstance(migrated, list):

@@ -11,10 +11,19 @@ from __future__ import annotations
 
 import base64
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 if TYPE_CHECKING:  # numpy loads with the first replicate array: checking records needs none
     import numpy as np
@@ -22,6 +31,7 @@ if TYPE_CHECKING:  # numpy loads with the first replicate array: checking record
 EVAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$"
 SCHEMA_VERSION = 1
 REPLICATE_PREFIX = "b64f8:"
+EARLIEST_RECORD = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class _Model(BaseModel):
@@ -37,8 +47,9 @@ def _finite(v: float | None, what: str) -> float | None:
 class MetricValue(_Model):
     """A metric estimate with its confidence interval; null value needs a reason."""
 
-    value: float | None = Field(description="Point estimate; null when undefined.")
-    ci: tuple[float, float] | None = Field(None, description="Confidence interval (lower, upper).")
+    # Strict numbers: `true` or "0.9" is a mistake to refuse, not a 1.0 or a 0.9 to store.
+    value: StrictFloat | None = Field(description="Point estimate; null when undefined.")
+    ci: tuple[StrictFloat, StrictFloat] | None = Field(None, description="Confidence interval (lower, upper).")
     ci_method: str | None = Field(
         None,
         max_length=200,
@@ -47,7 +58,7 @@ class MetricValue(_Model):
         "Absent in records "
         "made before fmbench stated it (those are percentile bootstrap intervals).",
     )
-    n: int | None = Field(None, ge=0, description="Samples the estimate is based on.")
+    n: StrictInt | None = Field(None, ge=0, description="Samples the estimate is based on.")
     reason: str | None = Field(None, description="Why the value (or its CI) is null.")
 
     @model_validator(mode="before")
@@ -88,7 +99,7 @@ class MetricValue(_Model):
 class GroupResult(_Model):
     """Metrics of one subgroup; in YAML ``{N: 70, AUROC: {...}}``."""
 
-    N: int = Field(ge=0, description="Number of samples in the group.")
+    N: StrictInt = Field(ge=0, description="Number of samples in the group.")
     metrics: dict[str, MetricValue] = Field(default_factory=dict)
 
     @model_validator(mode="before")
@@ -227,10 +238,23 @@ class BootstrapInfo(_Model):
         return out
 
 
+def _plain_id(v: str | None) -> str | None:
+    """Ids appear in URLs and file names: no control characters, no '/' (a model id with '/' had
+    an unreachable page; NUL cannot be stored in PostgreSQL)."""
+    if v is not None and (any(ord(c) < 0x20 or ord(c) == 0x7F for c in v) or "/" in v):
+        raise ValueError("must not contain '/' or control characters")
+    return v
+
+
 class ModelRef(_Model):
     id: str = Field(min_length=1, max_length=200)
     name: str = Field(min_length=1, max_length=300)
     config_digest: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _plain(cls, v: str) -> str:
+        return _plain_id(v)
 
 
 class DatasetRef(_Model):
@@ -239,6 +263,11 @@ class DatasetRef(_Model):
     digest: str | None = None
     n: int | None = Field(None, ge=0)
     split: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _plain(cls, v: str) -> str:
+        return _plain_id(v)
 
 
 class EvalRecord(_Model):
@@ -271,12 +300,25 @@ class EvalRecord(_Model):
     error: str | None = Field(None, description="Why a failed run failed.")
     digest: str | None = None
 
+    @field_validator("benchmark_id", "suite_id")
+    @classmethod
+    def _plain_ids(cls, v: str | None) -> str | None:
+        return _plain_id(v)
+
     @field_validator("created_at")
     @classmethod
     def _utc(cls, v: datetime) -> datetime:
-        if v.tzinfo is None:
-            return v.replace(tzinfo=UTC)
-        return v.astimezone(UTC)
+        """UTC, and plausible: from 2000 to one day ahead of now (a year-999 date once poisoned every
+        page of the hub; a date far ahead would always show as the newest evaluation)."""
+        try:
+            v = v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise ValueError("must be a date from 2000 on, in UTC") from None
+        if v < EARLIEST_RECORD:
+            raise ValueError(f"{format_time(v)} is before 2000; records date from 2000 on")
+        if v > datetime.now(UTC) + timedelta(days=1):
+            raise ValueError(f"{format_time(v)} is in the future; use the time the evaluation ran")
+        return v
 
     @model_validator(mode="after")
     def _consistent(self) -> EvalRecord:
@@ -331,7 +373,9 @@ class EvalRecord(_Model):
 
 
 def format_time(t: datetime) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """ISO 8601 UTC with a four-digit year (``strftime('%Y')`` writes year 999 as '999')."""
+    t = t.astimezone(UTC)
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z"
 
 
 def utc_now() -> datetime:

@@ -122,3 +122,48 @@ def data_problems(data: Any, where: str = "") -> list[str]:
         out.append(f"{here}: must be text, a number, true/false, null, a list or a mapping, "
                    f"got {type(data).__name__} {str(data)!r} (quote it)")
     return out
+
+
+def record_intake_problems(record: EvalRecord, catalog: Catalog) -> list[str]:
+    """What the hub checks beyond ``record_catalog_problems`` before it accepts a submission (and
+    ``validate --strict`` checks): that the record is internally consistent with its benchmark,
+    suite and data. Each item was once accepted by the hub and then shown wrongly."""
+    bench = catalog.benchmarks.get(record.benchmark_id)
+    if bench is None:
+        return []  # record_catalog_problems names it
+    problems: list[str] = []
+    defined = {m.name for m in bench.metrics}
+
+    def unknown(name: str, where: str) -> None:
+        import difflib
+
+        close = difflib.get_close_matches(name, sorted(defined), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else f" (its metrics: {', '.join(sorted(defined))})"
+        problems.append(f"{where}: {name!r} is not a metric of {bench.id}{hint}")
+
+    for name, mv in record.metrics.items():
+        if name not in defined:
+            unknown(name, f"metrics.{name}")
+        elif mv.ci is not None and mv.value is not None and not mv.ci[0] <= mv.value <= mv.ci[1]:
+            problems.append(f"metrics.{name}: value {mv.value} lies outside its CI {list(mv.ci)}")
+        if mv.n is not None and record.dataset.n is not None and mv.n > record.dataset.n:
+            problems.append(f"metrics.{name}.n: {mv.n} is larger than the dataset's n = {record.dataset.n}")
+    for dim, groups in record.stratified.items():
+        total = sum(g.N for g in groups.values())
+        if record.dataset.n is not None and total > record.dataset.n:
+            problems.append(f"stratified.{dim}: group N sum to {total}, more than the dataset's n = "
+                            f"{record.dataset.n}")
+        for group, result in groups.items():
+            for name, mv in result.metrics.items():
+                if name not in defined:
+                    unknown(name, f"stratified.{dim}.{group}.{name}")
+                elif mv.ci is not None and mv.value is not None and not mv.ci[0] <= mv.value <= mv.ci[1]:
+                    problems.append(f"stratified.{dim}.{group}.{name}: value {mv.value} lies outside its CI")
+    if record.suite_id is not None and catalog.suites:
+        suite = catalog.suites.get(record.suite_id)
+        if suite is None:
+            problems.append(f"suite_id: unknown suite {record.suite_id!r}")
+        elif record.evidence == "run" and record.dataset.id != suite.dataset_id:
+            problems.append(f"dataset.id: {record.dataset.id!r} is not suite {suite.id}'s dataset "
+                            f"{suite.dataset_id!r}")
+    return sorted(set(problems), key=problems.index)
