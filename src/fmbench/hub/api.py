@@ -20,6 +20,20 @@ router = APIRouter(prefix="/api")
 SubId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Submission id.")]
 
 
+def cached_page(request: Request, hub: Hub, key: str, render: Any, media_type: str,
+                headers: dict[str, str] | None = None) -> Response | None:
+    """A rendered page from the cache, gzip-compressed when the client accepts it."""
+    gzip_ok = "gzip" in request.headers.get("accept-encoding", "").lower()
+    out = hub.cache.response_body(key, render, gzip_ok=gzip_ok)
+    if out is None:
+        return None
+    body, gzipped = out
+    extra = {"Vary": "Accept-Encoding", **(headers or {})}
+    if gzipped:
+        extra["Content-Encoding"] = "gzip"
+    return Response(body, media_type=media_type, headers=extra)
+
+
 def get_hub(request: Request) -> Hub:
     return request.app.state.hub
 
@@ -133,36 +147,31 @@ def get_benchmark(benchmark_id: str, hub: HubDep) -> dict[str, Any]:
 
 
 @router.get("/leaderboards", summary="All leaderboards (the static builder's JSON)")
-def all_leaderboards(hub: HubDep) -> Response:
+def all_leaderboards(request: Request, hub: HubDep) -> Response:
     from fmbench.leaderboard import render_json
 
-    return Response(hub.cache.rendered("json", render_json), media_type="application/json")
+    return cached_page(request, hub, "json", render_json, "application/json")
 
 
 @router.get(
     "/leaderboards/{benchmark_id}.csv", summary="One leaderboard as CSV", response_class=PlainTextResponse
 )
-def leaderboard_csv(benchmark_id: str, hub: HubDep) -> Response:
+def leaderboard_csv(benchmark_id: str, request: Request, hub: HubDep) -> Response:
     from fmbench.leaderboard import leaderboard_csv as to_csv
 
     _board(hub, benchmark_id)
-    text = hub.cache.rendered(f"csv:{benchmark_id}", lambda lb: to_csv(lb, benchmark_id))
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{benchmark_id}.csv"'},
-    )
+    return cached_page(request, hub, f"csv:{benchmark_id}", lambda lb: to_csv(lb, benchmark_id),
+                       "text/csv; charset=utf-8",
+                       {"Content-Disposition": f'attachment; filename="{benchmark_id}.csv"'})
 
 
 @router.get("/leaderboards/{benchmark_id}", summary="One benchmark's ranked leaderboard")
-def get_leaderboard(benchmark_id: str, hub: HubDep) -> Response:
+def get_leaderboard(benchmark_id: str, request: Request, hub: HubDep) -> Response:
     board = _board(hub, benchmark_id)
     if board is None:
         raise HTTPException(404, f"benchmark {benchmark_id!r} has no accepted records")
-    body = hub.cache.rendered(
-        f"board-json:{benchmark_id}", lambda lb: lb.benchmark(benchmark_id).model_dump_json()
-    )
-    return Response(body, media_type="application/json")
+    return cached_page(request, hub, f"board-json:{benchmark_id}",
+                       lambda lb: lb.benchmark(benchmark_id).model_dump_json(), "application/json")
 
 
 @router.get("/models/{model_id}", summary="A model's rows across all leaderboards")

@@ -35,8 +35,8 @@ def _has_control_chars(text: str) -> bool:
 async def _reply(send: Callable, status: int, detail: str) -> None:
     body = json.dumps({"detail": detail}).encode()
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -60,7 +60,8 @@ class BodyLimitMiddleware:
                 await _reply(send, 400, "Content-Length: not a number")
                 return
             if int(declared) > limit:
-                await _reply(send, 413, f"body: {int(declared)} bytes exceeds this route's limit of {limit} bytes")
+                await _reply(send, 413,
+                             f"body: {int(declared)} bytes exceeds this route's limit of {limit} bytes")
                 return
         chunks, size = [], 0
         while True:

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from fmbench.errors import NotFoundError
-from fmbench.hub.api import SubId, bearer_token, check_token, get_hub, is_tls
+from fmbench.hub.api import SubId, bearer_token, cached_page, check_token, get_hub, is_tls
 from fmbench.hub.service import Hub
 from fmbench.hub.store import SESSION_LIFETIME, STATUSES, User
 
@@ -62,33 +62,30 @@ def _html(text: str, status: int = 200) -> HTMLResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(hub: HubDep) -> HTMLResponse:
+def index(request: Request, hub: HubDep) -> Response:
     from fmbench.leaderboard import render_html_index
 
-    return _html(
-        hub.cache.rendered("html:index", lambda lb: render_html_index(lb, base_url="/", links=site_links()))
-    )
+    return cached_page(request, hub, "html:index",
+                       lambda lb: render_html_index(lb, base_url="/", links=site_links()),
+                       "text/html; charset=utf-8")
 
 
 @router.get("/benchmarks/{benchmark_id}.csv")
-def benchmark_csv(benchmark_id: str, hub: HubDep) -> Response:
+def benchmark_csv(benchmark_id: str, request: Request, hub: HubDep) -> Response:
     from fmbench.hub.api import leaderboard_csv
 
-    return leaderboard_csv(benchmark_id, hub)
+    return leaderboard_csv(benchmark_id, request, hub)
 
 
 @router.get("/benchmarks/{benchmark_id}", response_class=HTMLResponse)
-def benchmark_page(benchmark_id: str, hub: HubDep) -> HTMLResponse:
+def benchmark_page(benchmark_id: str, request: Request, hub: HubDep) -> Response:
     from fmbench.leaderboard import render_html_benchmark
 
     if benchmark_id not in hub.catalog.benchmarks:
         raise HTTPException(404, f"benchmark_id: unknown benchmark {benchmark_id!r}")
-    return _html(
-        hub.cache.rendered(
-            f"html:{benchmark_id}",
-            lambda lb: render_html_benchmark(lb, benchmark_id, base_url="/", links=site_links()),
-        )
-    )
+    return cached_page(request, hub, f"html:{benchmark_id}",
+                       lambda lb: render_html_benchmark(lb, benchmark_id, base_url="/", links=site_links()),
+                       "text/html; charset=utf-8")
 
 
 @router.get("/models/{model_id}", response_class=HTMLResponse)

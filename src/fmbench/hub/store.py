@@ -8,11 +8,11 @@ transaction as any change to it, which is what page caches key on.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-import hashlib
-import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 

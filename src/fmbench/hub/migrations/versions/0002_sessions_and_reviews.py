@@ -37,7 +37,8 @@ def upgrade() -> None:
     # earlier reviews: the last decision of each reviewed submission is all that was kept
     op.execute(
         "INSERT INTO reviews (submission_id, reviewer_id, decision, reason, at) "
-        "SELECT id, reviewer_id, CASE status WHEN 'accepted' THEN 'accept' ELSE 'reject' END, reason, reviewed_at "
+        "SELECT id, reviewer_id, CASE status WHEN 'accepted' THEN 'accept' ELSE 'reject' END, reason, "
+        "reviewed_at "
         "FROM submissions WHERE reviewer_id IS NOT NULL AND reviewed_at IS NOT NULL"
     )
 
