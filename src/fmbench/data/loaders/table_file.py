@@ -40,8 +40,8 @@ def read_table(path: Path) -> pd.DataFrame:
         try:
             import pyarrow  # noqa: F401 - pandas reads Parquet through it
         except ImportError:
-            raise DataError(f"{path}: reading Parquet needs pyarrow (pip install pyarrow); or save the "
-                            f"table as CSV") from None
+            raise DataError(f"{path}: reading Parquet needs pyarrow (pip install 'fmbench[parquet]'); "
+                            f"or save the table as CSV") from None
         try:
             table = pd.read_parquet(path)
         except Exception as exc:  # noqa: BLE001 - pyarrow raises its own error types
