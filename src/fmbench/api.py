@@ -248,6 +248,11 @@ def evaluate(
     out: str | Path | None = None,
     no_cache: bool = False,
     progress: Any = False,
+    data: str | Path | None = None,
+    label_column: str | None = None,
+    meta_columns: Sequence[str] | None = None,
+    text_column: str | None = None,
+    strata: Sequence[str] | None = None,
 ) -> EvaluationResult:
     """Evaluate ``model`` on ``suite``; returns an :class:`EvaluationResult`.
 
@@ -257,13 +262,27 @@ def evaluate(
     ``protocol``, ``catalog`` (extra catalog folders), ``data_dir`` and ``no_cache`` mean what
     ``fmbench run``'s options do. ``out``: also write the record and reports there (nothing is
     written if anything fails). ``progress``: True prints each stage to stderr and shows a bar for long
-    work; or pass your own ``fmbench.progress.ProgressReporter``.
+    work; or pass your own ``fmbench.progress.ProgressReporter``. ``data``: your own data instead of
+    the suite's dataset (a folder or file, as ``fmbench run --data``), read with ``label_column``,
+    ``meta_columns``, ``text_column`` and reported by ``strata``.
     """
     from fmbench.models.config import parse_model_config, resolve_model_config
-    from fmbench.runner import prepare_context, run_context
+    from fmbench.runner import prepare_context, run_context, with_user_data
 
     cat = _catalog(catalog)
     suite_spec = cat.suite(suite)
+    dataset, data_provenance = None, None
+    if data is not None:
+        from fmbench.data.user_data import DataOptions
+
+        reading = DataOptions(label_column=label_column, text_column=text_column,
+                              meta_columns=None if meta_columns is None else tuple(meta_columns),
+                              strata=None if strata is None else tuple(strata))
+        cat, dataset, data_provenance = with_user_data(cat, suite_spec.id, data, reading)
+        suite_spec = cat.suite(suite_spec.id)
+    elif any(v is not None for v in (label_column, meta_columns, text_column, strata)):
+        raise ConfigError("label_column=, meta_columns=, text_column= and strata= read your own data: "
+                          "pass data= too")
     options: dict[str, Any] = {"protocol": protocol} if protocol else {}
     provenance_extra: dict[str, Any] | None = None
     new_model: Callable[[], Any] | None = None
@@ -290,7 +309,8 @@ def evaluate(
         if cache_key is None or no_cache:
             options["no_cache"] = True
     if progress:
-        _say(f"{suite_spec.id} · {config.model_id}: loading dataset {suite_spec.dataset_id}")
+        _say(f"{suite_spec.id} · {config.model_id}: loading dataset {suite_spec.dataset_id}"
+             if dataset is None else f"{suite_spec.id} · {config.model_id}: on your data {dataset.id}")
         new_model = _progress_factory(new_model or (lambda: _build(config)), suite_spec, _say)
     reporter = None
     if progress:
@@ -298,7 +318,9 @@ def evaluate(
 
         reporter = RichProgress() if progress is True else progress  # or the caller's own reporter
     ctx = prepare_context(cat, suite_spec.id, config, data_dir=data_dir, seed=seed, options=options,
-                          new_model=new_model, progress=reporter)
+                          new_model=new_model, progress=reporter, dataset=dataset)
+    if data_provenance:
+        provenance_extra = {**(provenance_extra or {}), **data_provenance}
     if progress:
         _say(f"{suite_spec.id} · {config.model_id}: running {options.get('protocol') or suite_spec.protocol} "
              f"on {ctx.dataset.id}")

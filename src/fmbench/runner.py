@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -9,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from fmbench.catalog.registry import Catalog, load_catalog
+from fmbench.data.dataset import Dataset
 from fmbench.data.provision import load_dataset
+from fmbench.data.user_data import DataOptions, load_user_data
 from fmbench.errors import ConfigError
 from fmbench.models.config import ModelConfig, resolve_model_config
 from fmbench.models.factory import build_model
@@ -129,17 +132,33 @@ def render_outputs(record: EvalRecord, catalog: Catalog) -> dict[str, str]:
     }
 
 
+def with_user_data(catalog: Catalog, suite_id: str, data: str | Path,
+                   data_options: DataOptions | None = None) -> tuple[Catalog, Dataset, dict[str, Any]]:
+    """``--data PATH``: the catalog with the suite adapted to the user's data (same suite id) and
+    the data's card added, the loaded dataset, and the provenance entry that describes it."""
+    suite = catalog.suite(suite_id)
+    user = load_user_data(data, suite, data_options)
+    catalog = dataclasses.replace(catalog, suites={**catalog.suites, suite.id: user.suite},
+                                  datasets={**catalog.datasets, user.card.id: user.card})
+    return catalog, user.dataset, {"data": user.provenance}
+
+
 def run_suite(suite_id: str, model: str | Path, out_dir: str | Path, *, catalog_dirs: Iterable[Path] = (),
               data_dir: str | Path | None = None, seed: int | None = None,
               options: RunOptions | dict[str, Any] | None = None, catalog: Catalog | None = None,
-              progress: ProgressReporter | None = None) -> RunOutcome:
-    """Run one suite on one model; nothing is written unless everything succeeded."""
+              progress: ProgressReporter | None = None, data: str | Path | None = None,
+              data_options: DataOptions | None = None) -> RunOutcome:
+    """Run one suite on one model (on the user's ``data`` instead of the suite's dataset when
+    given); nothing is written unless everything succeeded."""
     catalog = catalog or load_catalog(catalog_dirs)
     suite = catalog.suite(suite_id)
     config, _ = resolve_model_config(model, catalog)
+    dataset, extra = None, None
+    if data is not None:
+        catalog, dataset, extra = with_user_data(catalog, suite.id, data, data_options)
     ctx = prepare_context(catalog, suite.id, config, data_dir=data_dir, seed=seed, options=options,
-                          progress=progress)
-    record = run_context(ctx, seed=seed)
+                          dataset=dataset, progress=progress)
+    record = run_context(ctx, seed=seed, provenance_extra=extra)
     files = write_outputs(out_dir, render_outputs(record, catalog))
     return RunOutcome(record=record, out_dir=Path(out_dir), files=files)
 
@@ -161,12 +180,9 @@ def run_robustness(
     data_dir: str | Path | None = None,
     catalog: Any = None,
     progress: ProgressReporter | None = None,
+    data_options: DataOptions | None = None,
 ) -> Any:
     """``fmbench run-robustness``: the core run pipeline with the robustness protocol's options."""
-    import dataclasses
-
-    from fmbench.data.folder import file_dataset
-
     catalog = catalog or load_catalog(catalog_dirs)
     suite = catalog.suite(suite_id or DEFAULT_ROBUSTNESS_SUITE)
     if suite.protocol != "robustness":
@@ -175,12 +191,9 @@ def run_robustness(
             f"with protocol 'robustness' (e.g. {DEFAULT_ROBUSTNESS_SUITE}); use `fmbench run` for this one"
         )
     config, _ = resolve_model_config(model, catalog)
-    dataset = None
+    dataset, extra = None, None
     if data is not None:
-        card, dataset, suite = file_dataset(Path(data), suite, sampling_freq=sampling_freq)
-        catalog = dataclasses.replace(
-            catalog, suites={**catalog.suites, suite.id: suite}, datasets={**catalog.datasets, card.id: card}
-        )
+        catalog, dataset, extra = with_user_data(catalog, suite.id, data, data_options)
     options = {"probes": probes, "sampling_freq": sampling_freq, "batch_size": batch_size}
     ctx = prepare_context(
         catalog,
@@ -192,6 +205,6 @@ def run_robustness(
         options=options,
         progress=progress,
     )
-    record = run_context(ctx, seed=seed)
+    record = run_context(ctx, seed=seed, provenance_extra=extra)
     files = write_outputs(out_dir, render_outputs(record, catalog))
     return RunOutcome(record=record, out_dir=Path(out_dir), files=files)

@@ -160,4 +160,5 @@ def test_h5ad_without_label_column_fails_cleanly(cli, tmp_path) -> None:  # noqa
     cat = _user_h5ad_catalog(tmp_path, label_column="celltype")
     out = tmp_path / "out"
     proc = cli("run", "--catalog", cat, "--suite", "SUITE-MYCELLS", "--model", "knn", "--out", out)
-    assert_clean_failure(proc, out, "cells.h5ad", "'celltype' not found", "['batch', 'cell_type']")
+    assert_clean_failure(proc, out, "cells.h5ad", "no label column 'celltype'", "did you mean 'cell_type'?",
+                         "columns: batch, cell_type", "params.label_column in dataset card DS-MYCELLS")

@@ -63,7 +63,7 @@ def test_grid_features(tmp_path: Path) -> None:
     assert list(ds.y) == ["CN", "AD"] * 3 and list(ds.meta["subject_id"]) == [f"s{i}" for i in range(6)]
     assert load(folder, _card(), "").X.shape == (6, 512)  # default 8 x 8 x 8 grid
     assert load(folder, _card(grid=[1, 1, 1]), "").y is None  # no label column named
-    with pytest.raises(DataError, match=r"label column 'nope' not found \(metadata columns: \["):
+    with pytest.raises(DataError, match=r"no label column 'nope'.*columns: "):
         load(folder, _card(grid=[1, 1, 1], label_column="nope"), "")
 
 

@@ -119,7 +119,7 @@ def test_data_folder_without_sampling_freq_skips_line_noise_only_when_asked(tmp_
     )
     assert ok.returncode == 0, ok.stderr
     rec = read_record(tmp_path / "b" / "eval.yaml")
-    assert rec.dataset.id == "DS-FILE-mydata" and set(rec.details["probes"]) == {"dropout", "noise", "shift"}
+    assert rec.dataset.id == "DS-USER-mydata" and set(rec.details["probes"]) == {"dropout", "noise", "shift"}
 
 
 def test_non_robustness_suite_and_bad_probe_are_refused(tmp_path: Path, cli) -> None:  # noqa: ANN001

@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from fmbench.cli.options import CatalogOption, DataDirOption
+from fmbench.cli.options import (
+    CatalogOption,
+    DataDirOption,
+    DataOption,
+    LabelColumnOption,
+    StrataOption,
+    data_options,
+)
 
 
 def run_robustness(
@@ -23,14 +30,9 @@ def run_robustness(
             "settings (split, grids).",
         ),
     ] = None,
-    data: Annotated[
-        Path | None,
-        typer.Option(
-            "--data",
-            help="Folder with X.npy (samples first, read memory-mapped) and meta.csv (labels in the "
-            "suite's label column) to probe instead of the suite's dataset.",
-        ),
-    ] = None,
+    data: DataOption = None,
+    label_column: LabelColumnOption = None,
+    strata: StrataOption = None,
     probes: Annotated[
         str | None,
         typer.Option(
@@ -40,7 +42,9 @@ def run_robustness(
     sampling_freq: Annotated[
         float | None,
         typer.Option(
-            "--sampling-freq", min=0.0, help="Sampling frequency in Hz (default: the dataset card's)."
+            "--sampling-freq",
+            min=0.0,
+            help="Sampling frequency in Hz (default: the dataset card's, or the info.json of --data).",
         ),
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the split and of every probe.")] = None,
@@ -76,6 +80,8 @@ def run_robustness(
         out,
         suite_id=suite,
         data=data,
+        data_options=data_options(data, label_column=label_column, meta_columns=None, text_column=None,
+                                  strata=strata),
         probes=names,
         sampling_freq=sampling_freq,
         seed=seed,

@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from fmbench.cli.options import CatalogOption, DataDirOption
+from fmbench.cli.options import (
+    CatalogOption,
+    DataDirOption,
+    DataOption,
+    LabelColumnOption,
+    MetaColumnsOption,
+    StrataOption,
+    TextColumnOption,
+    data_options,
+)
 
 
 def split_ids(values: list[str]) -> list[str]:
@@ -40,6 +49,11 @@ def run(
         "--resume", help="Continue an interrupted run from its cache.")] = False,
     no_cache: Annotated[bool, typer.Option(
         "--no-cache", help="Do not read or write the output cache.")] = False,
+    data: DataOption = None,
+    label_column: LabelColumnOption = None,
+    meta_columns: MetaColumnsOption = None,
+    text_column: TextColumnOption = None,
+    strata: StrataOption = None,
     catalog: CatalogOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -47,7 +61,8 @@ def run(
 
     With several suites, each suite's files go to DIR/<suite-id>/. Every suite id is checked
     before any suite runs; if a suite fails, nothing of it is written, the suites finished
-    before it stay written, and the later ones do not run.
+    before it stay written, and the later ones do not run. With --data, every suite runs on
+    your data instead of its own dataset.
     """
     from fmbench.catalog.registry import load_catalog
     from fmbench.cli import tune_for_bootstrap
@@ -63,28 +78,31 @@ def run(
     suite_ids = list(dict.fromkeys(cat.suite(s).id for s in ids))  # unknown ids fail here, before any run
     options = {"predictions": predictions, "protocol": protocol, "resume": resume, "no_cache": no_cache}
     options = {k: v for k, v in options.items() if v not in (None, False)}
+    reading = data_options(data, label_column=label_column, meta_columns=meta_columns,
+                           text_column=text_column, strata=strata)
+    user = {"data": data, "data_options": reading}
     if len(suite_ids) == 1:
-        _run_one(cat, suite_ids[0], model, out, seed=seed, options=options, data_dir=data_dir)
+        _run_one(cat, suite_ids[0], model, out, seed=seed, options=options, data_dir=data_dir, **user)
         return
     resolve_model_config(model, cat)  # a bad --model fails once, before the first suite runs
     finished: list[str] = []
     for sid in suite_ids:
         try:
-            _run_one(cat, sid, model, out / sid, seed=seed, options=dict(options), data_dir=data_dir)
+            _run_one(cat, sid, model, out / sid, seed=seed, options=dict(options), data_dir=data_dir, **user)
         except (FmbenchError, OSError) as exc:
             raise _suite_failed(sid, exc, finished, suite_ids[len(finished) + 1:], out) from None
         finished.append(sid)
 
 
 def _run_one(cat, suite_id: str, model: str, out: Path, *, seed: int | None, options: dict,  # noqa: ANN001
-             data_dir: Path | None) -> None:
+             data_dir: Path | None, data: Path | None = None, data_options=None) -> None:  # noqa: ANN001
     from fmbench.cli.console import console
     from fmbench.progress import RichProgress
     from fmbench.reports.tables import estimate_text
     from fmbench.runner import run_suite
 
     outcome = run_suite(suite_id, model, out, catalog=cat, data_dir=data_dir, seed=seed, options=options,
-                        progress=RichProgress())
+                        progress=RichProgress(), data=data, data_options=data_options)
     rec = outcome.record
     for warning in rec.provenance.get("warnings") or []:
         print(f"warning: {warning}", file=sys.stderr)

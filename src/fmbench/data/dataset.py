@@ -16,15 +16,16 @@ from fmbench.errors import DataError
 class Dataset:
     """Inputs, labels and per-sample metadata of one dataset.
 
-    ``X`` may be a memory-mapped array; nothing here copies it. ``meta`` has one row per
-    sample (index 0..n-1). ``extras`` carries modality-specific payloads (texts, masks,
-    an AnnData object) that a protocol knows how to use.
+    ``X`` may be a memory-mapped array or a scipy.sparse CSR matrix (an .h5ad's expression
+    matrix, kept sparse: ``fmbench.models.sparse_inputs`` says which models get it as it is);
+    nothing here copies it. ``meta`` has one row per sample (index 0..n-1). ``extras`` carries
+    modality-specific payloads (texts, masks, an AnnData object) that a protocol knows how to use.
     """
 
     card: DatasetCard
     digest: str
     meta: pd.DataFrame
-    X: np.ndarray | None = None
+    X: Any = None  # np.ndarray, a memory map, or scipy.sparse CSR
     y: np.ndarray | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -44,8 +45,9 @@ class Dataset:
         """Lengths agree, labels present, required metadata columns exist."""
         n = len(self.meta)
         src = f"dataset {self.id}"
-        if self.X is not None and len(self.X) != n:
-            raise DataError(f"{src}: X has {len(self.X)} rows but the metadata has {n}; they must match")
+        rows = None if self.X is None else int(self.X.shape[0]) if hasattr(self.X, "shape") else len(self.X)
+        if rows is not None and rows != n:
+            raise DataError(f"{src}: X has {rows} rows but the metadata has {n}; they must match")
         if self.y is not None and len(self.y) != n:
             raise DataError(f"{src}: y has {len(self.y)} labels but X/metadata have {n} rows; they must match")
         missing = [c for c in required_metadata if c not in self.meta.columns]

@@ -32,7 +32,7 @@ from fmbench.data.dataset import Dataset
 from fmbench.data.digest import combined_digest, file_sha256
 from fmbench.data.generators import GENERATORS
 from fmbench.data.loaders import LOADERS
-from fmbench.data.paths import resolve_data_dir
+from fmbench.data.paths import check_writable_data_dir, resolve_data_dir
 from fmbench.errors import ConfigError, DataError, FmbenchError
 
 MANIFEST = "manifest.json"
@@ -254,6 +254,7 @@ def generate_dataset(card: DatasetCard, data_dir: str | Path | None = None, *, f
         manifest = json.loads(manifest_path.read_text())
         if manifest.get("recipe") == recipe:
             return folder
+    check_writable_data_dir(root)
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{card.id}.", dir=root))
     try:

@@ -458,7 +458,7 @@ def _build_table(bench: BenchmarkSpec, key: tuple, members: list[RecordInfo],
         key=" | ".join("" if k is None else str(k) for k in key),
         suite_id=key[0],
         suite_name=suite.name if suite is not None else None,
-        canonical=key[0] is not None and key[0] == bench.canonical_suite,
+        canonical=is_canonical(bench, key, suites),
         dataset_id=key[1],
         dataset=sample.dataset.name or sample.dataset.id,
         dataset_digest=key[2],
@@ -506,8 +506,17 @@ def _reported(bench: BenchmarkSpec, infos: Sequence[RecordInfo]) -> list[Reporte
     return out
 
 
-def _table_order(bench: BenchmarkSpec, key: tuple) -> tuple:
-    return (0 if key[0] is not None and key[0] == bench.canonical_suite else 1,
+def is_canonical(bench: BenchmarkSpec, key: tuple, suites: Mapping[str, SuiteSpec]) -> bool:
+    """The test set is the canonical suite's own: its suite, on the suite's dataset (a run of that
+    suite on one's own data, ``run --data``, has another dataset id and is a table of its own)."""
+    if key[0] is None or key[0] != bench.canonical_suite:
+        return False
+    suite = suites.get(key[0])
+    return suite is None or key[1] == suite.dataset_id
+
+
+def _table_order(bench: BenchmarkSpec, key: tuple, suites: Mapping[str, SuiteSpec]) -> tuple:
+    return (0 if is_canonical(bench, key, suites) else 1,
             *("" if k is None else str(k).zfill(12) if isinstance(k, int) else str(k) for k in key))
 
 
@@ -541,7 +550,7 @@ def build_board(
             runs.setdefault(r.test_set, []).append(r)
     tables = []
     used_anchors: set[str] = set()
-    keys = sorted(runs, key=lambda k: _table_order(bench, k))
+    keys = sorted(runs, key=lambda k: _table_order(bench, k, suites))
     for key in keys:
         base = f"{anchor}--{slug(key[0] or 'no-suite')}"
         table_anchor, k = base, 2

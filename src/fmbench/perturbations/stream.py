@@ -32,7 +32,8 @@ class ProbeError(FmbenchError, RuntimeError):
 
 
 class RowReader:
-    """Reads rows ``rows[start:stop]`` of ``X`` into a float32 buffer."""
+    """Reads rows ``rows[start:stop]`` of ``X`` (an array, a memory map or a scipy.sparse matrix)
+    into a float32 buffer."""
 
     def __init__(self, X: np.ndarray, rows: np.ndarray) -> None:
         self.X = X
@@ -57,6 +58,9 @@ class RowReader:
     def read(self, start: int, stop: int, out: np.ndarray) -> np.ndarray:
         idx = self.rows[start:stop]
         dest = out[: len(idx)]
+        if hasattr(self.X, "tocsr"):  # scipy.sparse (an .h5ad's X): only this batch is densified
+            dest[...] = self.X[idx].toarray()
+            return dest
         if self._fh is None:
             np.copyto(dest, self.X[idx], casting="same_kind" if self.X.dtype.kind == "f" else "unsafe")
             return dest

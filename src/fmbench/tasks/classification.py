@@ -11,6 +11,7 @@ from fmbench.metrics.classification import ClassificationData
 from fmbench.metrics.registry import implementations
 from fmbench.models.checks import check_probabilities
 from fmbench.models.protocols import Classifier, Fittable
+from fmbench.models.sparse_inputs import fit_rows, model_batches, row_count
 from fmbench.tasks.base import (
     PROTOCOLS,
     Protocol,
@@ -63,15 +64,23 @@ class SupervisedPredictions:
                            lambda: self._fit_predict_uncached(make_model(), train, test))
 
     def _fit_predict_uncached(self, model, train: np.ndarray, test: np.ndarray) -> np.ndarray:  # noqa: ANN001
+        """Fit on the training rows, predict the test rows. Sparse X reaches a model that accepts
+        it as CSR; any other model gets dense rows (``fmbench.models.sparse_inputs``)."""
         if len(train) and isinstance(model, Fittable):
             t = time.perf_counter()
-            call_model(self.ctx, model, "fit", self.X[train], self.y[train])
+            X_train = fit_rows(self.X, train, model, model_id=self.ctx.model_id)
+            call_model(self.ctx, model, "fit", X_train, self.y[train])
+            del X_train
             self.fit_s += time.perf_counter() - t
         t = time.perf_counter()
-        P = call_model(self.ctx, model, "predict_proba", self.X[test])
+        parts = []
+        for batch in model_batches(self.X, test, model):
+            P = call_model(self.ctx, model, "predict_proba", batch)
+            parts.append(check_probabilities(P, n_rows=row_count(batch), n_classes=self.K,
+                                             model_id=self.ctx.model_id,
+                                             classes=getattr(model, "classes_", None)))
         self.infer_s += time.perf_counter() - t
-        return check_probabilities(P, n_rows=len(test), n_classes=self.K, model_id=self.ctx.model_id,
-                                   classes=getattr(model, "classes_", None))
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def run(self) -> tuple[np.ndarray, np.ndarray, str]:
         ctx, meta = self.ctx, self.ctx.dataset.meta

@@ -31,6 +31,7 @@ from pydantic import ValidationError
 from fmbench.errors import ConfigError, DataError, validation_messages
 from fmbench.models.checks import check_matrix
 from fmbench.models.protocols import Embedder
+from fmbench.models.sparse_inputs import RowView, accepts_sparse, is_sparse, row_count
 from fmbench.tasks.base import PROTOCOLS, Protocol, RunContext, TaskResult, call_model
 from fmbench.tasks.classification import SupervisedPredictions, encode_labels, score_classification
 from fmbench.tasks.params import ClassificationParams, ProbeSettings
@@ -136,10 +137,12 @@ def compute_embeddings(ctx: RunContext, inputs: Any, chunk: int, timings: dict[s
     def embed(rows: Any) -> np.ndarray:
         t = time.perf_counter()
         A = call_model(ctx, model(), "embed", rows)
-        A = check_matrix(A, n_rows=len(rows), model_id=ctx.model_id, what="embed() output")
+        A = check_matrix(A, n_rows=row_count(rows), model_id=ctx.model_id, what="embed() output")
         timings["embed_s"] = timings.get("embed_s", 0.0) + time.perf_counter() - t
         return A.reshape(len(A), -1)
 
+    if is_sparse(inputs):  # chunks stay CSR for a model that accepts them, dense for any other
+        inputs = RowView(inputs, dense=not accepts_sparse(model()))
     parts = cached_chunks(ctx, "embed", inputs, embed, chunk=chunk, namespace=EMBED_NAMESPACE)
     timings["cache_hits"] = float(cache_for(ctx, EMBED_NAMESPACE).hits)
     dims = {p.shape[1] for p in parts}

@@ -24,6 +24,7 @@ from fmbench.metrics.grouped import evaluate_grouped
 from fmbench.metrics.intervals import choose_interval
 from fmbench.models.checks import check_matrix, check_probabilities
 from fmbench.models.protocols import Classifier, Fittable
+from fmbench.models.sparse_inputs import fit_rows, is_sparse
 from fmbench.perturbations.perturb import PROBES, ProbeEnv, check_probe_name, get_probe
 from fmbench.perturbations.stream import RowReader, effective_batch, plan_passes, run_stream
 from fmbench.perturbations.summary import (
@@ -163,9 +164,12 @@ class RobustnessProtocol(Protocol):
         X, model, K = ctx.dataset.X, ctx.model, len(classes)
         fit_s = 0.0
         if len(train) and isinstance(model, Fittable):
-            reader = RowReader(X, train)
-            Xtr = reader.read(0, len(train), np.empty((len(train), *X.shape[1:]), dtype=np.float32))
-            reader.close()
+            if is_sparse(X):  # CSR for a model that takes it; probes perturb dense batches either way
+                Xtr = fit_rows(X, train, model, model_id=ctx.model_id)
+            else:
+                reader = RowReader(X, train)
+                Xtr = reader.read(0, len(train), np.empty((len(train), *X.shape[1:]), dtype=np.float32))
+                reader.close()
             t = time.perf_counter()
             call_model(ctx, model, "fit", Xtr, y[train])
             fit_s = time.perf_counter() - t

@@ -1,4 +1,8 @@
-"""X.npy (memory-mapped) + meta.csv (one row per sample, labels in the suite's label column)."""
+"""X.npy (memory-mapped) + meta.csv (one row per sample): fmbench's own folder layout.
+
+Labels are the card's ``params.label_column`` of meta.csv when it names one, else the suite's
+``label_column``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from fmbench.catalog.schema import DatasetCard
+from fmbench.data.columns import pick_label_column
 from fmbench.data.dataset import Dataset
 from fmbench.data.loaders import LOADERS
 from fmbench.errors import DataError
@@ -18,20 +23,24 @@ def read_metadata(path: Path) -> pd.DataFrame:
         return pd.read_csv(path)
     except FileNotFoundError:
         raise DataError(f"{path}: metadata file not found") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: the file is empty; expected a header line and one row per sample") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot parse as CSV: {str(exc).splitlines()[0]}") from None
 
 
 def card_labels(meta: pd.DataFrame, card: DatasetCard, path: Path) -> np.ndarray | None:
-    """The labels in the card's ``params.label_column`` of the metadata (missing -> None), or
-    None when the card names no label column; a column the metadata lacks is a DataError."""
-    label_column = card.params.get("label_column")
+    """The labels in the card's label column of the metadata (missing values -> None; see
+    ``fmbench.data.columns.pick_label_column``), or None when the card names no label column; a
+    column the metadata lacks is a DataError naming the closest one and how to choose another."""
+    label_column = pick_label_column(meta.columns, card, where=str(path))
     if label_column is None:
         return None
-    if label_column not in meta.columns:
-        raise DataError(f"{path}: label column {label_column!r} not found "
-                        f"(metadata columns: {list(map(str, meta.columns))})")
-    return meta[label_column].astype(object).where(meta[label_column].notna(), None).to_numpy()
+    return labels_of(meta, label_column)
+
+
+def labels_of(meta: pd.DataFrame, column: str) -> np.ndarray:
+    return meta[column].astype(object).where(meta[column].notna(), None).to_numpy()
 
 
 def load_array(path: Path) -> np.ndarray:
@@ -46,9 +55,10 @@ def load_array(path: Path) -> np.ndarray:
 @LOADERS.register("npy_table")
 def load(folder: Path, card: DatasetCard, digest: str) -> Dataset:
     X = load_array(folder / card.params.get("x_file", "X.npy"))
-    meta = read_metadata(folder / card.params.get("meta_file", "meta.csv"))
+    meta_path = folder / card.params.get("meta_file", "meta.csv")
+    meta = read_metadata(meta_path)
     if len(X) != len(meta):
         raise DataError(
             f"{folder}: X.npy has {len(X)} rows but meta.csv has {len(meta)}; one metadata row per sample"
         )
-    return Dataset(card=card, digest=digest, meta=meta, X=X)
+    return Dataset(card=card, digest=digest, meta=meta, X=X, y=card_labels(meta, card, meta_path))
