@@ -13,7 +13,7 @@ from typing import Any
 from fmbench.catalog.registry import iter_yaml_files, kind_from_path, load_catalog, parse_spec
 from fmbench.errors import ConfigError, FmbenchError
 from fmbench.records.io import parse_record
-from fmbench.records.validate import record_catalog_problems
+from fmbench.records.validate import record_catalog_problems, record_intake_problems
 from fmbench.yamlio import read_yaml
 
 
@@ -67,7 +67,7 @@ def _earlier(data: Any, path: Path, convert: bool, converted: list[Path] | None)
 
 def validate_paths(paths: Iterable[Path], *, extra_catalog: Iterable[Path] = (),
                    warnings: list[str] | None = None, convert: bool = False,
-                   converted: list[Path] | None = None) -> tuple[int, list[str]]:
+                   converted: list[Path] | None = None, strict: bool = False) -> tuple[int, list[str]]:
     """Return (files checked, problems as `file: field: message`); allowed but doubtful choices
     are appended to ``warnings`` when a list is given. Files of the hub's earlier format are
     recognised and explained (converted with ``convert``, paths appended to ``converted``)."""
@@ -120,5 +120,8 @@ def validate_paths(paths: Iterable[Path], *, extra_catalog: Iterable[Path] = (),
                 if kind == "suite":
                     warnings += suite_warnings(catalog.suites[key], catalog.sources[(kind, key)])
     for source, record in records:
-        problems += [f"{source}: {p}" for p in record_catalog_problems(record, catalog)]
+        found = record_catalog_problems(record, catalog)
+        if strict and not found:  # what the hub checks before it accepts a submission
+            found = record_intake_problems(record, catalog)
+        problems += [f"{source}: {p}" for p in found]
     return len(files), problems

@@ -259,3 +259,11 @@ def test_9_duplicates_and_conflicts_reveal_nothing_of_other_users(client, tokens
     conflict = client.post("/api/submissions", content=other, headers={**YAML, **auth(bob)})
     assert conflict.status_code == 409 and first.json()["digest"] not in conflict.text
     assert yaml.safe_load(body)["digest"] not in conflict.text
+
+
+def test_validate_strict_applies_the_hubs_intake_checks(cli, tmp_path):
+    path = tmp_path / "ci.json"
+    path.write_bytes(_mutated(5, ACCEPTED_BUT_INVALID["ci-excludes-value"]))
+    assert cli("validate", path).returncode == 0  # the schema and ranges are fine
+    strict = cli("validate", "--strict", path)
+    assert strict.returncode == 2 and "lies outside its CI" in strict.stdout

@@ -89,6 +89,9 @@ def validate(
     convert: Annotated[bool, typer.Option(
         "--convert",
         help="Write files of the hub's earlier format, where complete, as <name>.converted.yaml.")] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Also apply the hub's intake checks to records (metric names, CIs, n, the suite's data).")
+    ] = False,
 ) -> None:
     """Validate catalog files, model configs and eval records; print each problem as `file: field: message`.
 
@@ -101,7 +104,7 @@ def validate(
     warnings: list[str] = []
     converted: list[Path] = []
     checked, problems = validate_paths(paths, extra_catalog=catalog or [], warnings=warnings, convert=convert,
-                                       converted=converted)
+                                       converted=converted, strict=strict)
     for path in converted:
         console.print(f"wrote {path}")
     for w in warnings:
