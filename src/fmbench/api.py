@@ -66,6 +66,8 @@ class ObjectModelConfig(ModelConfig):
         data: dict[str, Any] = {"model_id": self.model_id, "class": self.import_path}
         if self.cache_key is not None:
             data["cache_key"] = self.cache_key
+        if self.allow_hard_labels:
+            data["allow_hard_labels"] = True
         return "sha256:" + sha256_hex(canonical_json(data))
 
 
@@ -194,7 +196,7 @@ def _copier(obj: Any, model_id: str, copy: bool) -> Callable[[], Any]:
 
 
 def _object_config(obj: Any, *, model_id: str | None, name: str | None,
-                   cache_key: str | None) -> ObjectModelConfig:
+                   cache_key: str | None, allow_hard_labels: bool = False) -> ObjectModelConfig:
     if model_id is None:
         model_id = _default_model_id(obj)
     elif not isinstance(model_id, str) or not _ID_RE.match(model_id):
@@ -205,7 +207,8 @@ def _object_config(obj: Any, *, model_id: str | None, name: str | None,
                           f"the model does")
     cls = type(obj)
     return ObjectModelConfig(model_id=model_id, name=name, type="object",
-                             import_path=f"{cls.__module__}:{cls.__qualname__}", cache_key=cache_key)
+                             import_path=f"{cls.__module__}:{cls.__qualname__}", cache_key=cache_key,
+                             allow_hard_labels=allow_hard_labels)
 
 
 def _is_config_spec(model: Any) -> bool:
@@ -240,6 +243,7 @@ def evaluate(
     model_id: str | None = None,
     name: str | None = None,
     cache_key: str | None = None,
+    allow_hard_labels: bool = False,
     copy: bool = True,
     seed: int | None = None,
     protocol: str | None = None,
@@ -258,7 +262,8 @@ def evaluate(
 
     ``model``: an in-memory object, a model config YAML path (or a config mapping / ModelConfig),
     or a built-in model id such as ``"logistic"``. ``model_id``/``name`` (id and display name in
-    the record; default: the class name) and ``cache_key`` apply to objects only. ``seed``,
+    the record; default: the class name), ``cache_key`` and ``allow_hard_labels`` (accept 0/1 labels
+    from predict_proba; a config sets it in the config) apply to objects only. ``seed``,
     ``protocol``, ``catalog`` (extra catalog folders), ``data_dir`` and ``no_cache`` mean what
     ``fmbench run``'s options do. ``out``: also write the record and reports there (nothing is
     written if anything fails). ``progress``: True prints each stage to stderr and shows a bar for long
@@ -287,7 +292,8 @@ def evaluate(
     provenance_extra: dict[str, Any] | None = None
     new_model: Callable[[], Any] | None = None
     if _is_config_spec(model):
-        for arg, value in (("model_id", model_id), ("name", name), ("cache_key", cache_key)):
+        for arg, value in (("model_id", model_id), ("name", name), ("cache_key", cache_key),
+                           ("allow_hard_labels", allow_hard_labels or None)):
             if value is not None:
                 raise ConfigError(f"{arg}= applies to in-memory model objects; for a config or built-in "
                                   f"model, set it in the model config")
@@ -303,7 +309,8 @@ def evaluate(
         if isinstance(model, type):
             raise ConfigError(f"model: got the class {model.__name__}; pass an instance, "
                               f"e.g. {model.__name__}()")
-        config = _object_config(model, model_id=model_id, name=name, cache_key=cache_key)
+        config = _object_config(model, model_id=model_id, name=name, cache_key=cache_key,
+                                allow_hard_labels=allow_hard_labels)
         new_model = _copier(model, config.model_id, copy)
         provenance_extra = {"model_source": "object"}
         if cache_key is None or no_cache:

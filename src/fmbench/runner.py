@@ -97,6 +97,7 @@ def record_from_result(ctx: RunContext, result: TaskResult, *, wall_s: float, se
                                                               bootstrap_seed=ctx.seed_bootstrap,
                                                               protocol=protocol_name(ctx)),
                               **({"warnings": list(ctx.warnings)} if ctx.warnings else {}),
+                              **({"allow_hard_labels": True} if ctx.model_config.allow_hard_labels else {}),
                               **(provenance_extra or {})),
         notes=status_note,
     )

@@ -76,6 +76,32 @@ class LogitModel(_Base):
         return np.column_stack([np.full(len(X), 2.0), np.full(len(X), -1.0)])
 
 
+class HardLabelModel(_Base):
+    """Returns one-hot 0/1 "probabilities" (a threshold on the first feature), as a model that
+    calls predict() instead of predict_proba() would: refused unless allow_hard_labels."""
+
+    def predict_proba(self, X):  # noqa: ANN001, ANN201
+        X = np.asarray(X, dtype=float).reshape(len(X), -1)
+        hit = (X[:, 0] > 0).astype(int)
+        return np.eye(self.n_classes)[hit]
+
+
+class HalfPrecisionModel(OracleModel):
+    """OracleModel's probabilities in float16, as a half-precision network returns them: rows
+    sum to 1 only within float16 rounding (e.g. 1.00024)."""
+
+    def predict_proba(self, X):  # noqa: ANN001, ANN201
+        return super().predict_proba(X).astype(np.float16)
+
+
+class TokenEmbedder(_Base):
+    """embed() returns one vector per token, shape (n, 4, 8), instead of one per input."""
+
+    def embed(self, X):  # noqa: ANN001, ANN201
+        X = np.asarray(X, dtype=float).reshape(len(X), -1)
+        return np.repeat(X[:, None, :8], 4, axis=1)
+
+
 # --- models with a known behaviour under perturbation (robustness tests) ------------------------
 
 

@@ -245,8 +245,8 @@ def test_unknown_suite_and_bad_arguments_raise_one_line_errors(user_models, data
         fmbench.evaluate(mod.make_pipeline(), suite="SUITE-TOY-CLASS", model_id="my model", data_dir=data_dir)
     with pytest.raises(ConfigError, match="in-memory model objects"):
         fmbench.evaluate("logistic", suite="SUITE-TOY-CLASS", cache_key="v1", data_dir=data_dir)
-    with pytest.raises(ModelError, match="has no method predict_proba"):
-        fmbench.evaluate(object(), suite="SUITE-TOY-CLASS", data_dir=data_dir)
+    with pytest.raises(ConfigError, match=r"model 'object' has no predict_proba\(\); the classification"):
+        fmbench.evaluate(object(), suite="SUITE-TOY-CLASS", data_dir=data_dir)  # refused before any compute
 
 
 def test_default_model_id_is_the_sanitised_class_name(user_models, data_dir):  # noqa: ANN001

@@ -19,10 +19,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 BENCHMARKS = {"BM-REPORT-GEN": "report_quality_score", "robustness_testing": "robustness_score",
               "BM-002": "Accuracy", "BM-001": "AUROC", "BM-BRAIN-MAE": "Correlation",
-              "BM-TOY-CLASS": "AUROC", "BM-FMRI-GRANULAR": "AUROC"}
+              "BM-TOY-CLASS": "AUROC", "BM-FMRI-GRANULAR": "AUROC", "BM-REPORT-FINDING": "AUROC"}
 
 
-def test_seven_benchmarks_with_primary_metrics():
+def test_eight_benchmarks_with_primary_metrics():
     cat = load_catalog()
     assert {k: v.primary_metric for k, v in cat.benchmarks.items() if k in BENCHMARKS} == BENCHMARKS
     for b in cat.benchmarks.values():

@@ -54,6 +54,7 @@ from fmbench.leaderboard.model import (
 from fmbench.leaderboard.rank import Entry, TableRanking, rank_table, sort_key
 from fmbench.leaderboard.record_info import RecordInfo
 from fmbench.records.definitions import definitions_note, earlier_definitions
+from fmbench.records.output_notes import record_notes
 from fmbench.records.schema import EvalRecord, MetricValue
 
 RESERVED_ANCHORS = ("index", "leaderboard", "assets", "quick-navigation", "submit-your-model")
@@ -443,7 +444,7 @@ def _build_table(bench: BenchmarkSpec, key: tuple, members: list[RecordInfo],
                 date=_date(rec),
                 created_at=rec.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 source=rec.source,
-                notes=rec.notes,
+                notes=record_notes(rec.notes, rec.details),
                 records=c.records,
                 definitions=definitions_note(rec),
                 metrics=metric_cells(bench, rec),

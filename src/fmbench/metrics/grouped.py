@@ -16,7 +16,7 @@ paired across models too.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -72,7 +72,9 @@ def evaluate_grouped(
     min_group_size: int = 10,
     directions: Mapping[str, str] | None = None,
     targets: Mapping[str, tuple[float, float]] | None = None,
+    on_replicates: Callable[[int], None] | None = None,
 ) -> GroupedResult:
+    """``on_replicates(k)``: told each time k more bootstrap replicates are done (a progress bar)."""
     strata = strata or {}
     directions = directions or {}
     targets = targets or {}
@@ -98,7 +100,8 @@ def evaluate_grouped(
 
     reps: dict[Any, list[np.ndarray]] = {}
     if scheme is not None and n > 0:
-        for chunk in _replicate_chunks(data, n, metrics, groups, points, group_points, scheme, clusters):
+        for chunk in _replicate_chunks(data, n, metrics, groups, points, group_points, scheme, clusters,
+                                       on_replicates):
             for key, values in chunk.items():
                 reps.setdefault(key, []).append(values)
     rep = {k: np.concatenate(v) for k, v in reps.items()}
@@ -166,6 +169,7 @@ def _replicate_chunks(
     group_points: dict,
     scheme: BootstrapScheme,
     clusters: np.ndarray | None,
+    on_replicates: Callable[[int], None] | None = None,
 ) -> list[dict]:
     """Replicate values per chunk, chunks computed on two threads (NumPy releases the GIL).
 
@@ -200,11 +204,19 @@ def _replicate_chunks(
 
     # BLAS on one thread in both paths: a multi-threaded matrix-vector product sums in another
     # order, so the replicates (and CIs) would depend on the machine's CPU count.
+    done = on_replicates or (lambda k: None)
+    out = []
     with threadpool_limits(limits=1, user_api="blas"):
         if workers <= 1:
-            return [one(j) for j in jobs]
+            for job in jobs:
+                out.append(one(job))
+                done(job[1])
+            return out
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(one, jobs))
+            for job, result in zip(jobs, pool.map(one, jobs), strict=True):  # in order, on this thread
+                out.append(result)
+                done(job[1])
+            return out
 
 
 def summarize_subgroups(

@@ -3,6 +3,7 @@
 ``type: builtin`` names a baseline, ``python_class`` an import path; adapter types (added by
 ``fmbench.models.adapters``) take their own extra fields, which the adapter validates. A
 ``python_class`` module is looked up next to the config's YAML file first, then on ``sys.path``.
+Any type may set ``allow_hard_labels: true`` (see ``fmbench.models.checks``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ class ModelConfig(BaseModel):
     import_path: str | None = Field(None, description="'package.module:Class' (type python_class).")
     init_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Keyword arguments for the constructor.")
+    allow_hard_labels: bool = Field(
+        False, description="Accept hard 0/1 labels from predict_proba (scored as they are; the record and "
+        "the leaderboard row say so). Off: a model returning one-hot rows is refused.")
     # The folder of the YAML file the config was read from (None for catalog model cards). Not a
     # field, so neither ``model_dump`` nor ``digest`` sees it: the same YAML in two folders has one
     # digest; the output cache tells their modules apart by the module file's content instead.
@@ -49,7 +53,10 @@ class ModelConfig(BaseModel):
         return dict(self.model_extra or {})
 
     def digest(self) -> str:
-        return "sha256:" + sha256_hex(canonical_json(self.model_dump(mode="json")))
+        data = self.model_dump(mode="json")
+        if not data.get("allow_hard_labels"):  # the default keeps the digests earlier configs had
+            data.pop("allow_hard_labels", None)
+        return "sha256:" + sha256_hex(canonical_json(data))
 
 
 def parse_model_config(data: Any, *, source: str, base_dir: str | Path | None = None) -> ModelConfig:

@@ -8,6 +8,7 @@ from functools import lru_cache
 import jinja2
 
 from fmbench.catalog.schema import BenchmarkSpec, human_label
+from fmbench.records.output_notes import record_notes
 from fmbench.records.schema import EvalRecord, format_time
 from fmbench.reports.tables import (
     GAP_COLUMNS,
@@ -60,5 +61,5 @@ def render_report_html(record: EvalRecord, bench: BenchmarkSpec) -> str:
         gap_rows=gap_rows(record),
         gap_columns=GAP_COLUMNS, gap_note=GAP_NOTE, interval_note=INTERVAL_NOTE,
         strata=stratum_tables(record, bench), tables=record.details.get("tables", []),
-        forest=forest, curves=curves,
+        forest=forest, curves=curves, notes=record_notes(record.notes, record.details),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fmbench.catalog.schema import BenchmarkSpec
+from fmbench.records.output_notes import record_notes
 from fmbench.records.schema import EvalRecord, format_time
 from fmbench.reports.tables import (
     GAP_COLUMNS,
@@ -87,6 +88,7 @@ def render_report_md(record: EvalRecord, bench: BenchmarkSpec) -> str:
             "",
             md_table(["Resource", "Value"], [[k, v] for k, v in record.resources.items()]),
         ]
-    if record.notes:
-        lines += ["", f"> {md_escape(record.notes)}"]
+    notes = record_notes(record.notes, record.details)
+    if notes:
+        lines += ["", f"> {md_escape(notes)}"]
     return "\n".join(lines) + "\n"

@@ -23,8 +23,10 @@ from fmbench.data.dataset import Dataset
 from fmbench.errors import ConfigError, FmbenchError, ModelError
 from fmbench.metrics.bootstrap import BootstrapScheme, cluster_codes, scheme_digest
 from fmbench.metrics.grouped import GroupedResult
+from fmbench.models.capabilities import methods_of, possible_methods
+from fmbench.models.checks import ProbabilityLog
 from fmbench.models.config import ModelConfig
-from fmbench.progress import ProgressReporter, QuietProgress
+from fmbench.progress import ProgressReporter, QuietProgress, step
 from fmbench.records.schema import BootstrapInfo, GroupResult, MetricValue, SubgroupSummary, encode_replicates
 from fmbench.registry import Registry
 from fmbench.tasks.params import NoParams
@@ -77,6 +79,7 @@ class RunContext:
     progress: ProgressReporter = field(default_factory=QuietProgress)
     caches: dict[str, Any] = field(default_factory=dict)  # output caches of this run, by namespace
     warnings: list[str] = field(default_factory=list)  # doubtful choices, kept in the record
+    probability_log: ProbabilityLog = field(default_factory=ProbabilityLog)  # what the output checks saw
     _model: Any = None
 
     @property
@@ -89,6 +92,12 @@ class RunContext:
     @property
     def model_id(self) -> str:
         return self.model_config.model_id
+
+    def model_methods(self) -> frozenset[str]:
+        """The protocol methods the model may have: from its config when that tells (nothing is
+        built, no weights load), else from the model itself (an in-memory object)."""
+        known = possible_methods(self.model_config)
+        return known if known is not None else methods_of(self.model)
 
     def model_fingerprint(self) -> dict[str, Any]:
         """The files and code behind the model (fmbench.models.fingerprint), once per run: part
@@ -144,10 +153,18 @@ class Protocol(ABC):
     name: ClassVar[str]
     params_model: ClassVar[type[BaseModel]] = NoParams  # what a suite's ``params`` may hold
     scores_external_predictions: ClassVar[bool] = False  # can score predictions made elsewhere
+    model_needs: ClassVar[tuple[str, ...]] = ()  # methods the model must have (checked before it is built)
 
     def check_compatible(self, ctx: RunContext) -> list[str]:
         """Problems that make this (suite, dataset, model) combination impossible, before compute."""
         return []
+
+    def model_problems(self, ctx: RunContext) -> list[str]:
+        """The methods of ``model_needs`` the model lacks, read from its config before it is built."""
+        if not self.model_needs:
+            return []
+        has = ctx.model_methods()
+        return [missing_method(ctx, m, has) for m in self.model_needs if m not in has]
 
     @abstractmethod
     def evaluate(self, ctx: RunContext) -> TaskResult:
@@ -161,7 +178,7 @@ class Protocol(ABC):
                 f"--predictions: suite {ctx.suite.id} uses the {self.name} protocol, which does not score "
                 "predictions made elsewhere (only report-generation suites do); drop --predictions"
             )
-        problems = self.check_compatible(ctx)
+        problems = self.model_problems(ctx) + self.check_compatible(ctx)
         if problems:
             raise ConfigError(
                 f"suite {ctx.suite.id} cannot run model {ctx.model_id!r}: {'; '.join(problems)}"
@@ -171,11 +188,27 @@ class Protocol(ABC):
         return result, time.perf_counter() - t0
 
 
+def missing_method(ctx: RunContext, method: str, has: frozenset[str]) -> str:
+    """The message for a missing model method, with what to do instead where its other methods tell."""
+    text = f"model {ctx.model_id!r} has no {method}()"
+    protocol = protocol_of(ctx)
+    if method == "predict_proba" and "embed" in has and protocol == "classification":
+        return f"{text}; run with --protocol linear_probe (a probe fitted on its embeddings)"
+    if method == "embed" and "predict_proba" in has and ctx.suite.protocol == "classification":
+        return (f"{text}; it has predict_proba(): drop --protocol {protocol} to run the suite's own "
+                "classification protocol")
+    return f"{text}; the {protocol} protocol needs it"
+
+
+def protocol_of(ctx: RunContext) -> str:
+    return ctx.options.protocol or ctx.suite.protocol
+
+
 def call_model(ctx: RunContext, model: Any, method: str, *args: Any) -> Any:
     """Call a model method; a missing method or any exception becomes a ModelError."""
     fn = getattr(model, method, None)
     if fn is None:
-        raise ModelError(f"model {ctx.model_id!r} has no method {method}(); this suite's protocol needs it")
+        raise ModelError(missing_method(ctx, method, methods_of(model)))
     try:
         return fn(*args)
     except FmbenchError:
@@ -261,17 +294,20 @@ def score(
     if metrics is None:
         metrics = implementations([m.name for m in ctx.benchmark.metrics], needs)
     clusters = clusters_for(meta, ctx.cluster_column())
-    grouped = evaluate_grouped(
-        data,
-        len(meta),
-        metrics,
-        strata=derive_strata(meta, ctx.strata_columns()),
-        scheme=ctx.scheme(),
-        clusters=clusters,
-        min_group_size=ctx.suite.min_group_size,
-        directions=ctx.directions(),
-        targets=ctx.targets(),
-    )
+    scheme = ctx.scheme()
+    with step(ctx.progress, "scoring: bootstrap replicates", scheme.n_boot) as bar:
+        grouped = evaluate_grouped(
+            data,
+            len(meta),
+            metrics,
+            strata=derive_strata(meta, ctx.strata_columns()),
+            scheme=scheme,
+            clusters=clusters,
+            min_group_size=ctx.suite.min_group_size,
+            directions=ctx.directions(),
+            targets=ctx.targets(),
+            on_replicates=bar.advance,
+        )
     return task_result_from_grouped(
         grouped,
         n_eval=len(meta),

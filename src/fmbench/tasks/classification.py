@@ -9,9 +9,11 @@ import numpy as np
 from fmbench.errors import ConfigError, DataError
 from fmbench.metrics.classification import ClassificationData
 from fmbench.metrics.registry import implementations
-from fmbench.models.checks import check_probabilities
-from fmbench.models.protocols import Classifier, Fittable
+from fmbench.models.checks import check_probabilities, probability_array
+from fmbench.models.protocols import Fittable
 from fmbench.models.sparse_inputs import fit_rows, model_batches, row_count
+from fmbench.progress import step
+from fmbench.records.output_notes import HARD_LABEL_NOTE
 from fmbench.tasks.base import (
     PROTOCOLS,
     Protocol,
@@ -46,40 +48,68 @@ def encode_labels(ctx: RunContext) -> tuple[np.ndarray, list[str], int]:
 
 
 class SupervisedPredictions:
-    """Fit/predict under the suite's split; returns out-of-sample probabilities and rows."""
+    """Fit/predict under the suite's split; returns out-of-sample probabilities and rows.
 
-    def __init__(self, ctx: RunContext, X, y: np.ndarray, n_classes: int) -> None:  # noqa: ANN001
+    Every split's probabilities pass ``check_probabilities`` (what it saw goes to the run's
+    ``probability_log``, also when they come from the output cache); the run's bar advances
+    after each fit and each prediction. ``allow_hard_labels``: the model config's choice unless
+    the caller decides (fmbench's own kNN probe may vote 0/1 with k=1: kept, and noted)."""
+
+    def __init__(self, ctx: RunContext, X, y: np.ndarray, n_classes: int, *,  # noqa: ANN001
+                 what: str = "model", allow_hard_labels: bool | None = None) -> None:
         self.ctx, self.X, self.y, self.K = ctx, X, y, n_classes
+        self.what = what
+        self.allow_hard_labels = (ctx.model_config.allow_hard_labels if allow_hard_labels is None
+                                  else allow_hard_labels)
         self.fit_s = 0.0
         self.infer_s = 0.0
         self.folds: list[np.ndarray] = []  # k-fold: each fold's test rows, to report per-fold values
 
     def _fit_predict(self, make_model, train: np.ndarray, test: np.ndarray) -> np.ndarray:  # noqa: ANN001
-        """Out-of-sample probabilities of one split, from the output cache when present."""
+        """Out-of-sample probabilities of one split, from the output cache when present.
+
+        The cache keeps the model's output as it returned it (its dtype, unnormalised), so the
+        check below sees, and logs, the same thing whether it was computed now or earlier."""
         from fmbench.cache import cached_call
 
         part = {"train": train, "test": test, "params": self.ctx.suite.params, "seed": self.ctx.seed_split,
                 "y": self.y, "X": "dataset" if self.X is self.ctx.dataset.X else self.X}
-        return cached_call(self.ctx, "fit_predict_proba", part,
-                           lambda: self._fit_predict_uncached(make_model(), train, test))
+        computed: list[bool] = []
+
+        def compute() -> np.ndarray:
+            computed.append(True)
+            return self._fit_predict_uncached(make_model(), train, test)
+
+        raw = cached_call(self.ctx, "fit_predict_proba", part, compute)
+        if not computed:
+            self.ctx.progress.advance(2)
+        return check_probabilities(raw, n_rows=len(test), n_classes=self.K, model_id=self.ctx.model_id,
+                                   allow_hard_labels=self.allow_hard_labels, log=self.ctx.probability_log)
 
     def _fit_predict_uncached(self, model, train: np.ndarray, test: np.ndarray) -> np.ndarray:  # noqa: ANN001
-        """Fit on the training rows, predict the test rows. Sparse X reaches a model that accepts
-        it as CSR; any other model gets dense rows (``fmbench.models.sparse_inputs``)."""
+        """Fit on the training rows, predict the test rows: the model's probabilities as it returned
+        them (columns aligned to the task's classes), checked before they may be cached. Sparse X
+        reaches a model that accepts it as CSR; any other model gets dense rows
+        (``fmbench.models.sparse_inputs``)."""
         if len(train) and isinstance(model, Fittable):
             t = time.perf_counter()
             X_train = fit_rows(self.X, train, model, model_id=self.ctx.model_id)
             call_model(self.ctx, model, "fit", X_train, self.y[train])
             del X_train
             self.fit_s += time.perf_counter() - t
+        self.ctx.progress.advance()
         t = time.perf_counter()
         parts = []
         for batch in model_batches(self.X, test, model):
-            P = call_model(self.ctx, model, "predict_proba", batch)
-            parts.append(check_probabilities(P, n_rows=row_count(batch), n_classes=self.K,
-                                             model_id=self.ctx.model_id,
-                                             classes=getattr(model, "classes_", None)))
+            n = row_count(batch)
+            raw = probability_array(call_model(self.ctx, model, "predict_proba", batch), n_rows=n,
+                                    n_classes=self.K, model_id=self.ctx.model_id,
+                                    classes=getattr(model, "classes_", None))
+            check_probabilities(raw, n_rows=n, n_classes=self.K, model_id=self.ctx.model_id,
+                                allow_hard_labels=self.allow_hard_labels)
+            parts.append(raw)
         self.infer_s += time.perf_counter() - t
+        self.ctx.progress.advance()
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def run(self) -> tuple[np.ndarray, np.ndarray, str]:
@@ -87,10 +117,11 @@ class SupervisedPredictions:
         split = ctx.suite.split
         if split.kind == "kfold":
             rows, probs = [], []
-            for train, test in kfold_splits(self.y, meta, split, ctx.seed_split):
-                probs.append(self._fit_predict(ctx.new_model, train, test))
-                rows.append(test)
-                self.folds.append(np.asarray(test))
+            with step(ctx.progress, f"{split.n_folds} folds: {self.what} fit, predict", 2 * split.n_folds):
+                for train, test in kfold_splits(self.y, meta, split, ctx.seed_split):
+                    probs.append(self._fit_predict(ctx.new_model, train, test))
+                    rows.append(test)
+                    self.folds.append(np.asarray(test))
             order = np.concatenate(rows)
             P = np.concatenate(probs)
             inv = np.argsort(order)
@@ -106,7 +137,8 @@ class SupervisedPredictions:
             label = "all (no fitting)"
         if len(test) == 0:
             raise DataError(f"dataset {ctx.dataset.id}: the split leaves no test samples")
-        return test, self._fit_predict(lambda: ctx.model, train, test), label
+        with step(ctx.progress, f"{label}: {self.what} fit, predict", 2):
+            return test, self._fit_predict(lambda: ctx.model, train, test), label
 
 
 def per_fold_values(data: ClassificationData, rows: np.ndarray, folds: list[np.ndarray],
@@ -164,8 +196,16 @@ def score_classification(ctx: RunContext, y: np.ndarray, P: np.ndarray, rows: np
         details["per_fold"], fold_table = per_fold_values(data, rows, folds, metrics)
         details["tables"].append(fold_table)
     constant = bool(np.ptp(P, axis=0).max() == 0)
+    details["constant_outputs"] = constant
+    checks = ctx.probability_log.summary()
+    if checks is not None:
+        details["output_checks"] = {"probabilities": checks}
+        if checks["hard_labels"]:
+            ctx.warnings.append(
+                f"model {ctx.model_id!r}: {checks['hard_label_rows']} of {len(rows)} rows {HARD_LABEL_NOTE}"
+            )
     return score(ctx, data, meta, needs="class probabilities", metrics=metrics, row_ids=row_ids,
-                 split=split_label, details={**details, "constant_outputs": constant}, timings=timings)
+                 split=split_label, details=details, timings=timings)
 
 
 @PROTOCOLS.register("classification")
@@ -173,13 +213,12 @@ class ClassificationProtocol(Protocol):
     name = "classification"
     params_model = ClassificationParams
 
+    model_needs = ("predict_proba",)
+
     def check_compatible(self, ctx: RunContext) -> list[str]:
-        problems = []
         if ctx.dataset.X is None:
-            problems.append(f"dataset {ctx.dataset.id} has no feature array X")
-        if ctx.suite.split.kind == "none" and not isinstance(ctx.model, Classifier):
-            problems.append(f"model {ctx.model_id!r} has no predict_proba()")
-        return problems
+            return [f"dataset {ctx.dataset.id} has no feature array X"]
+        return []
 
     def evaluate(self, ctx: RunContext) -> TaskResult:
         y, classes, positive = encode_labels(ctx)

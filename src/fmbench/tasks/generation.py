@@ -28,7 +28,8 @@ from fmbench.data.digest import file_sha256
 from fmbench.errors import DataError, ModelError
 from fmbench.metrics.findings import ABSENT, PRESENT, label_report
 from fmbench.metrics.report_metrics import ReportData, compute_report_columns
-from fmbench.models.protocols import Fittable, Generator
+from fmbench.models.protocols import Fittable
+from fmbench.progress import advance_to, step
 from fmbench.tasks.base import (
     PROTOCOLS,
     Protocol,
@@ -166,15 +167,17 @@ class GenerationProtocol(Protocol):
     name = "generation"
     scores_external_predictions = True  # run --predictions FILE: reports generated elsewhere
 
+    model_needs = ("generate",)
+
+    def model_problems(self, ctx: RunContext) -> list[str]:
+        return [] if ctx.options.predictions is not None else super().model_problems(ctx)
+
     def check_compatible(self, ctx: RunContext) -> list[str]:
         if ctx.options.predictions is not None:
             return []
-        problems = []
         if "inputs" not in ctx.dataset.extras or "references" not in ctx.dataset.extras:
-            problems.append(f"dataset {ctx.dataset.id} has no report inputs/references (loader report_jsonl)")
-        elif not isinstance(ctx.model, Generator):
-            problems.append(f"model {ctx.model_id!r} has no generate(inputs) method")
-        return problems
+            return [f"dataset {ctx.dataset.id} has no report inputs/references (loader report_jsonl)"]
+        return []
 
     def evaluate(self, ctx: RunContext) -> TaskResult:
         path = ctx.options.predictions
@@ -220,8 +223,9 @@ class GenerationProtocol(Protocol):
             return check_reports(out, n_rows=len(chunk_inputs), model_id=ctx.model_id, study_ids=list(chunk_ids))
 
         t0 = time.perf_counter()
-        chunks = cached_chunks(ctx, "generate", [inputs[i] for i in test], generate_chunk,
-                               chunk=GENERATE_CHUNK, extra=(ids,))
+        with step(ctx.progress, "generating reports", len(test)) as bar:
+            chunks = cached_chunks(ctx, "generate", [inputs[i] for i in test], generate_chunk,
+                                   chunk=GENERATE_CHUNK, extra=(ids,), on_chunk=advance_to(bar))
         timings["inference_s"] = time.perf_counter() - t0
         generated = check_reports([r for c in chunks for r in c], n_rows=len(test), model_id=ctx.model_id,
                                   study_ids=ids)

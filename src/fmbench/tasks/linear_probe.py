@@ -29,9 +29,9 @@ import numpy as np
 from pydantic import ValidationError
 
 from fmbench.errors import ConfigError, DataError, validation_messages
-from fmbench.models.checks import check_matrix
-from fmbench.models.protocols import Embedder
+from fmbench.models.checks import check_embeddings
 from fmbench.models.sparse_inputs import RowView, accepts_sparse, is_sparse, row_count
+from fmbench.progress import batch_reports, step
 from fmbench.tasks.base import PROTOCOLS, Protocol, RunContext, TaskResult, call_model
 from fmbench.tasks.classification import SupervisedPredictions, encode_labels, score_classification
 from fmbench.tasks.params import ClassificationParams, ProbeSettings
@@ -119,10 +119,14 @@ class Probe:
 
 
 def compute_embeddings(ctx: RunContext, inputs: Any, chunk: int, timings: dict[str, float]) -> np.ndarray:
-    """All rows' embeddings, chunk by chunk, each chunk read from or written to the cache."""
+    """All rows' embeddings, chunk by chunk, each chunk read from or written to the cache.
+
+    The run's bar counts rows: an adapter that reports its batches (``report_batch``) moves it
+    per batch, any other model per chunk, a cached chunk at once."""
     from fmbench.cache import cache_for, cached_chunks
 
     prepared: list[Any] = []
+    done = [0]  # rows the bar has counted
 
     def model() -> Any:
         if not prepared:
@@ -134,16 +138,27 @@ def compute_embeddings(ctx: RunContext, inputs: Any, chunk: int, timings: dict[s
             prepared.append(m)
         return prepared[0]
 
+    def count(n: int) -> None:
+        done[0] += n
+        ctx.progress.advance(n)
+
+    def count_to(hi: int, _n: int) -> None:
+        if hi > done[0]:
+            count(hi - done[0])
+
     def embed(rows: Any) -> np.ndarray:
         t = time.perf_counter()
-        A = call_model(ctx, model(), "embed", rows)
-        A = check_matrix(A, n_rows=row_count(rows), model_id=ctx.model_id, what="embed() output")
+        with batch_reports(count):
+            A = call_model(ctx, model(), "embed", rows)
+        A = check_embeddings(A, n_rows=row_count(rows), model_id=ctx.model_id)
         timings["embed_s"] = timings.get("embed_s", 0.0) + time.perf_counter() - t
-        return A.reshape(len(A), -1)
+        return A
 
     if is_sparse(inputs):  # chunks stay CSR for a model that accepts them, dense for any other
         inputs = RowView(inputs, dense=not accepts_sparse(model()))
-    parts = cached_chunks(ctx, "embed", inputs, embed, chunk=chunk, namespace=EMBED_NAMESPACE)
+    with step(ctx.progress, "embedding inputs", row_count(inputs)):
+        parts = cached_chunks(ctx, "embed", inputs, embed, chunk=chunk, namespace=EMBED_NAMESPACE,
+                              on_chunk=count_to)
     timings["cache_hits"] = float(cache_for(ctx, EMBED_NAMESPACE).hits)
     dims = {p.shape[1] for p in parts}
     if len(dims) != 1:
@@ -158,6 +173,7 @@ class LinearProbeProtocol(Protocol):
     name = "linear_probe"
     params_model = ClassificationParams
     default_probe: ClassVar[str] = "logistic"
+    model_needs = ("embed",)
 
     def check_compatible(self, ctx: RunContext) -> list[str]:
         problems = []
@@ -169,8 +185,6 @@ class LinearProbeProtocol(Protocol):
             )
         if model_inputs(ctx) is None:
             problems.append(f"dataset {ctx.dataset.id} has no feature array X and no texts or sequences")
-        if not isinstance(ctx.model, Embedder):
-            problems.append(f"model {ctx.model_id!r} has no embed(); {self.name} needs frozen embeddings")
         return problems
 
     def evaluate(self, ctx: RunContext) -> TaskResult:
@@ -183,7 +197,8 @@ class LinearProbeProtocol(Protocol):
         if split.group_column is not None and split.group_column in ctx.dataset.meta.columns:
             groups = ctx.dataset.meta[split.group_column].astype(str).to_numpy()
         probe_ctx = replace(ctx, new_model=lambda: Probe(E, groups, settings, ctx.seed_split), _model=None)
-        runner = SupervisedPredictions(probe_ctx, np.arange(len(y)), y, len(classes))
+        runner = SupervisedPredictions(probe_ctx, np.arange(len(y)), y, len(classes),
+                                       what=f"{settings.probe} probe", allow_hard_labels=True)
         rows, P, split_label = runner.run()
         timings = {
             "embed_s": timings.get("embed_s", 0.0),

@@ -41,7 +41,8 @@ from fmbench.metrics.reconstruction import (  # noqa: F401 - re-exported for exi
     per_subject_scores,
 )
 from fmbench.models.checks import check_matrix
-from fmbench.models.protocols import Fittable, Reconstructor
+from fmbench.models.protocols import Fittable
+from fmbench.progress import advance_to, step
 from fmbench.tasks.base import (
     PROTOCOLS,
     Protocol,
@@ -147,6 +148,7 @@ def check_reconstruction(X_hat, *, shape: tuple[int, ...], model_id: str) -> np.
 class ReconstructionProtocol(Protocol):
     name = "reconstruction"
     params_model = ReconstructionParams
+    model_needs = ("reconstruct",)
 
     def check_compatible(self, ctx: RunContext) -> list[str]:
         problems = []
@@ -161,8 +163,6 @@ class ReconstructionProtocol(Protocol):
                 f"split kind {ctx.suite.split.kind!r} is not supported by reconstruction "
                 f"(use holdout or none)"
             )
-        if not isinstance(ctx.model, Reconstructor):
-            problems.append(f"model {ctx.model_id!r} has no reconstruct(X_masked, mask)")
         return problems
 
     def evaluate(self, ctx: RunContext) -> TaskResult:
@@ -199,8 +199,9 @@ class ReconstructionProtocol(Protocol):
             return check_reconstruction(out, shape=xm.shape, model_id=ctx.model_id)
 
         t0 = time.perf_counter()
-        chunks = cached_chunks(ctx, "reconstruct", X_masked, reconstruct_chunk, chunk=RECONSTRUCT_CHUNK,
-                               extra=(mask,))
+        with step(ctx.progress, "reconstructing subjects", len(X_masked)) as bar:
+            chunks = cached_chunks(ctx, "reconstruct", X_masked, reconstruct_chunk, chunk=RECONSTRUCT_CHUNK,
+                                   extra=(mask,), on_chunk=advance_to(bar))
         infer_s = time.perf_counter() - t0
         X_hat = check_reconstruction(np.concatenate(chunks), shape=X_test.shape, model_id=ctx.model_id)
         return score_reconstruction(

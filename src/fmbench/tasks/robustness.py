@@ -23,7 +23,7 @@ from fmbench.metrics.classification import CLASSIFICATION_METRICS, Classificatio
 from fmbench.metrics.grouped import evaluate_grouped
 from fmbench.metrics.intervals import choose_interval
 from fmbench.models.checks import check_matrix, check_probabilities
-from fmbench.models.protocols import Classifier, Fittable
+from fmbench.models.protocols import Fittable
 from fmbench.models.sparse_inputs import fit_rows, is_sparse
 from fmbench.perturbations.perturb import PROBES, ProbeEnv, check_probe_name, get_probe
 from fmbench.perturbations.stream import RowReader, effective_batch, plan_passes, run_stream
@@ -142,6 +142,7 @@ def _split(ctx: RunContext, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]
 class RobustnessProtocol(Protocol):
     name = "robustness"
     params_model = RobustnessParams
+    model_needs = ("predict_proba",)
 
     def check_compatible(self, ctx: RunContext) -> list[str]:
         problems = []
@@ -151,8 +152,6 @@ class RobustnessProtocol(Protocol):
             problems.append(
                 "robustness fits the model once: use split kind holdout, predefined or none, not kfold"
             )
-        if not isinstance(ctx.model, Classifier):
-            problems.append(f"model {ctx.model_id!r} has no predict_proba()")
         return problems
 
     def evaluate(self, ctx: RunContext) -> TaskResult:
@@ -183,6 +182,8 @@ class RobustnessProtocol(Protocol):
                 n_classes=K,
                 model_id=ctx.model_id,
                 classes=getattr(model, "classes_", None),
+                allow_hard_labels=ctx.model_config.allow_hard_labels,
+                log=ctx.probability_log,
             )
             out = {"proba": P}
             if has_embed:
@@ -287,6 +288,9 @@ class RobustnessProtocol(Protocol):
                 "constant_outputs": bool(np.ptp(stream.clean, axis=0).max() <= 1e-12),
             }
         )
+        checks = ctx.probability_log.summary()
+        if checks is not None:
+            details["output_checks"] = {"probabilities": checks}
         scheme = ctx.scheme()
         primary_reps = (
             reps.get(primary) if primary in reps else grouped.replicates.get(primary.removeprefix("clean_"))

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fmbench.errors import ConfigError, DataError, validation_messages
 from fmbench.models.config import ModelConfig
+from fmbench.progress import report_batch
 
 OptT = TypeVar("OptT", bound=BaseModel)
 
@@ -236,6 +237,7 @@ class Encoder:
             batch = [list(s)[: self.max_length] for s in seqs[lo : lo + self.opts.batch_size]]
             ids, att = pad_ids(self.torch, batch, self.pad_id, self.device)
             out.append(self.forward(ids, att))
+            report_batch(len(batch))
         return np.concatenate(out) if out else np.zeros((0, self.model.config.hidden_size), dtype=np.float32)
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
@@ -252,6 +254,7 @@ class Encoder:
             ids = enc["input_ids"].to(self.device)
             att = enc["attention_mask"].to(self.device)
             out.append(self.forward(ids, att))
+            report_batch(len(ids))
         return np.concatenate(out) if out else np.zeros((0, self.model.config.hidden_size), dtype=np.float32)
 
     def fingerprint_paths(self) -> list[str]:

@@ -44,8 +44,10 @@ from fmbench.models.adapters._common import (
     parse_options,
     require_fm,
 )
+from fmbench.models.capabilities import declare_methods
 from fmbench.models.config import ModelConfig
 from fmbench.models.factory import MODEL_TYPES
+from fmbench.progress import report_batch
 
 
 class BrainLMOptions(TorchOptions):
@@ -158,6 +160,7 @@ class BrainLM:
             else:
                 vec = hidden[:, 1:][:, real].mean(1)
             out.append(vec.float().cpu().numpy())
+            report_batch(len(patches))
         return np.concatenate(out)
 
     def _reconstruct(self, X_masked: Any, mask: Any) -> np.ndarray:
@@ -189,3 +192,7 @@ class BrainLM:
 @MODEL_TYPES.register("brainlm")
 def build(config: ModelConfig) -> BrainLM:
     return BrainLM(config, parse_options(config, BrainLMOptions))
+
+
+# reconstruct() exists only for ViTMAEForPreTraining checkpoints, which only loading tells
+declare_methods("brainlm", lambda config: frozenset({"embed", "reconstruct"}))

@@ -47,6 +47,7 @@ from pydantic import Field
 
 from fmbench.errors import ConfigError, ModelError
 from fmbench.models.adapters._common import AdapterOptions, parse_options
+from fmbench.models.capabilities import declare_methods
 from fmbench.models.config import ModelConfig
 from fmbench.models.factory import MODEL_TYPES
 
@@ -187,3 +188,6 @@ class CommandModel:
 @MODEL_TYPES.register("command")
 def build(config: ModelConfig) -> CommandModel:
     return CommandModel(config, parse_options(config, CommandOptions))
+
+
+declare_methods("command", lambda config: frozenset(parse_options(config, CommandOptions).methods))

@@ -26,6 +26,7 @@ from pydantic import Field
 
 from fmbench.errors import DataError
 from fmbench.models.adapters._common import Encoder, EncoderOptions, as_texts, parse_options
+from fmbench.models.capabilities import declare_methods
 from fmbench.models.config import ModelConfig
 from fmbench.models.factory import MODEL_TYPES
 
@@ -67,3 +68,6 @@ class DnaLanguageModel(Encoder):
 @MODEL_TYPES.register("dna_lm")
 def build(config: ModelConfig) -> DnaLanguageModel:
     return DnaLanguageModel(config, parse_options(config, DnaOptions))
+
+
+declare_methods("dna_lm", DnaLanguageModel)

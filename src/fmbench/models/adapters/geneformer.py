@@ -34,8 +34,10 @@ from pydantic import Field
 
 from fmbench.errors import ConfigError, DataError
 from fmbench.models.adapters._common import Encoder, EncoderOptions, local_file, pad_ids, parse_options
+from fmbench.models.capabilities import declare_methods
 from fmbench.models.config import ModelConfig
 from fmbench.models.factory import MODEL_TYPES
+from fmbench.progress import report_batch
 
 
 class GeneformerOptions(EncoderOptions):
@@ -164,9 +166,13 @@ class GeneformerModel(Encoder):
                 pool_mask[:, 0] = 0
                 pool_mask[self.torch.arange(len(ids)), att.sum(1) - 1] = 0
             out.append(self.forward(ids, att, pool_mask))
+            report_batch(len(ids))
         return np.concatenate(out)
 
 
 @MODEL_TYPES.register("geneformer")
 def build(config: ModelConfig) -> GeneformerModel:
     return GeneformerModel(config, parse_options(config, GeneformerOptions))
+
+
+declare_methods("geneformer", GeneformerModel)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from fmbench.models.adapters._common import Encoder, EncoderOptions, as_texts, is_token_ids, parse_options
+from fmbench.models.capabilities import declare_methods
 from fmbench.models.config import ModelConfig
 from fmbench.models.factory import MODEL_TYPES
 
@@ -42,3 +43,6 @@ class HuggingFaceEncoder(Encoder):
 @MODEL_TYPES.register("huggingface")
 def build(config: ModelConfig) -> HuggingFaceEncoder:
     return HuggingFaceEncoder(config, parse_options(config, EncoderOptions))
+
+
+declare_methods("huggingface", HuggingFaceEncoder)

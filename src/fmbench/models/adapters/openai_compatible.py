@@ -33,8 +33,10 @@ from pydantic import Field
 
 from fmbench.errors import ConfigError, ModelError
 from fmbench.models.adapters._common import AdapterOptions, parse_options
+from fmbench.models.capabilities import declare_methods
 from fmbench.models.config import ModelConfig
 from fmbench.models.factory import MODEL_TYPES
+from fmbench.progress import report_batch
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
@@ -134,8 +136,12 @@ class OpenAICompatibleModel:
 
         items = inputs.tolist() if hasattr(inputs, "tolist") else list(inputs)
         prompts = [render_prompt(self.opts.prompt_template, item) for item in items]
+        out = []
         with httpx.Client(trust_env=False) as client:
-            return [self._request(client, p) for p in prompts]
+            for p in prompts:  # one request per report: each advances the run's bar
+                out.append(self._request(client, p))
+                report_batch(1)
+        return out
 
 
 @MODEL_TYPES.register("openai_compatible")
@@ -148,3 +154,6 @@ def build(config: ModelConfig) -> OpenAICompatibleModel:
             "install fmbench[fm] (or fmbench[hub])"
         ) from None
     return OpenAICompatibleModel(config, parse_options(config, OpenAIOptions))
+
+
+declare_methods("openai_compatible", OpenAICompatibleModel)
