@@ -1,7 +1,7 @@
 """Checks on what a model returns, each failure naming the model and the problem.
 
 Probabilities: rows summing to 1 within a tolerance that follows the dtype the model returned
-(float16 rounding is ~1e-3, float32's ~1e-7), then renormalised in float64; how far the sums
+(float16 rounding is ~1e-3, float32's ~1e-7; at least 1e-4), then renormalised in float64; how far the sums
 strayed is logged for the record. Hard 0/1 "probabilities" (every row one-hot) are refused
 unless the model config says ``allow_hard_labels: true``: AUROC computed from 0/1 scores is the
 balanced accuracy of one threshold, not a ranking of the cases. Embeddings: one vector per
@@ -19,6 +19,7 @@ import numpy as np
 from fmbench.errors import ModelError
 
 HANDFUL = 5  # hard labels on at most this many rows pass: a tiny batch may be confidently one-hot
+FLOOR = 1e-4
 ROUNDING_UNITS = 4  # the sum of K values may stray by this many units of the dtype's epsilon per class
 
 
@@ -26,9 +27,11 @@ def sum_tolerance(dtype: np.dtype, n_classes: int) -> float:
     """How far a row's sum may stray from 1 for probabilities returned in ``dtype``.
 
     float16 gets its own (coarse) epsilon; float32, float64 and anything else get float32's,
-    since float64 arrays often hold float32 arithmetic (a torch softmax cast to double)."""
+    since float64 arrays often hold float32 arithmetic (a torch softmax cast to double) — and never
+    less than 1e-4, fmbench's tolerance before it followed the dtype, so probabilities written out
+    with four decimals (a predictions file) still pass, as they did."""
     eps = np.finfo(np.float16).eps if dtype == np.float16 else np.finfo(np.float32).eps
-    return float(ROUNDING_UNITS * max(n_classes, 2) * eps)
+    return float(max(FLOOR, ROUNDING_UNITS * max(n_classes, 2) * eps))
 
 
 def is_one_hot(P: np.ndarray) -> bool:
