@@ -118,6 +118,11 @@ def suite_problems(suite: SuiteSpec, catalog: Catalog, source: str) -> list[str]
             f"Valid: {', '.join(names)}"
         ]
     out = params_problems(protocol.params_model, dict(suite.params), prefix=f"{source}: params")
+    for other in suite.also_prespecified:  # a protocol ranked alongside: known, and computing the same data
+        if other not in PROTOCOLS.names():
+            names = PROTOCOLS.names()
+            out.append(f"{source}: also_prespecified: unknown protocol {other!r}.{_did_you_mean(other, names)} "
+                       f"Valid: {', '.join(names)}")
     bench = catalog.benchmarks.get(suite.benchmark_id)
     if bench is not None:
         registry = metric_registry()

@@ -140,6 +140,11 @@ class SuiteSpec(Spec):
     description: str = Field("", description="What is run, in one or two sentences.")
     dataset_id: str = Field(description="Dataset card id of the default dataset.")
     protocol: str = Field(description="Evaluation protocol (registry name), e.g. classification.")
+    also_prespecified: list[str] = Field(
+        default_factory=list,
+        description="Other protocols whose runs are pre-specified too, e.g. [linear_probe] on a suite whose "
+        "encoders are probed while classifiers are fitted: same folds, same rows, ranked in one table.",
+    )
     label_column: str | None = Field(None, description="Metadata column holding the labels, if any.")
     positive_class: str | None = Field(None, description="Positive class for binary metrics.")
     split: SplitSpec = Field(default_factory=SplitSpec)
@@ -193,8 +198,9 @@ class SuiteSpec(Spec):
         """Why a run of this suite is not pre-specified (empty when it is): the seeds and the
         protocol a record says it used, against what the suite fixes."""
         out = []
-        if protocol != self.protocol:
-            out.append(f"protocol {protocol!r} instead of the suite's {self.protocol!r}")
+        if protocol != self.protocol and protocol not in self.also_prespecified:
+            allowed = ", ".join(repr(p) for p in [self.protocol, *self.also_prespecified])
+            out.append(f"protocol {protocol!r} instead of the suite's {allowed}")
         if not isinstance(split_seed, int) or not isinstance(bootstrap_seed, int):
             out.append("the record does not say which split and bootstrap seeds it used")
         elif split_seed not in self.prespecified_seeds():
