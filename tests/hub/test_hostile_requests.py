@@ -173,7 +173,7 @@ def test_7_csv_cells_are_neutralised(client, tokens):
     assert _csv_safe("=1") == "'=1" and _csv_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert _csv_safe("-0.26") == "-0.26" and _csv_safe("@x") == "'@x"
     for i, model in enumerate(("=cmd", "+cmd")):
-        sub = client.post("/api/submissions", content=_record_yaml(10 + i, model="logistic",
+        sub = client.post("/api/submissions", content=_record_yaml(10 + i, model=model,
                                                                     eval_id=f"SUITE-TOY-CLASS.x.{i}"),
                           headers={**YAML, **auth(tokens["alice"])}).json()["id"]
         client.post(f"/api/submissions/{sub}/review", json={"decision": "accept"}, headers=auth(tokens["maint"]))

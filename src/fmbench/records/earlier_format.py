@@ -76,7 +76,7 @@ def _dataset(data: dict) -> tuple[dict[str, Any], dict[str, Any]]:
     if isinstance(raw, str) and raw:
         ds_id, name = DATASETS.get(raw, (raw, raw))
     elif isinstance(data.get("data_dir"), str) and data["data_dir"]:
-        ds_id = "hub-v0:" + data["data_dir"].strip("/").replace("/", ".")  # ids carry no '/' 
+        ds_id = "hub-v0:" + data["data_dir"].strip("/").replace("/", ".")  # ids carry no '/'
         name = f"{data['data_dir']} (data folder of the hub's earlier tooling)"
     else:
         ds_id, name = "hub-v0:unknown", "unnamed data of the hub's earlier tooling"
