@@ -64,6 +64,9 @@ def prepare_context(catalog: Catalog, suite_id: str, config: ModelConfig, *, dat
 def record_from_result(ctx: RunContext, result: TaskResult, *, wall_s: float, seed: int | None,
                        status_note: str | None = None,
                        provenance_extra: dict[str, Any] | None = None) -> EvalRecord:
+    from fmbench.cache import cache_counts
+
+    cache = run_cache_status(ctx)
     created = utc_now()
     created_s = created.strftime("%Y-%m-%dT%H:%M:%SZ")
     n = max(result.n_eval, 1)
@@ -87,17 +90,26 @@ def record_from_result(ctx: RunContext, result: TaskResult, *, wall_s: float, se
             **{k: round(v, 3) for k, v in result.timings.items()},
             "per_sample_ms": round(1000 * inference / n, 4) if inference is not None else None,
             "peak_rss_mb": peak_rss_mb(),
+            **({k: float(v) for k, v in cache_counts(ctx).items()} if cache == "on" else {}),
         },
         provenance=provenance(seed if seed is not None else ctx.seed_split, protocol=protocol_name(ctx),
                               split_seed=ctx.seed_split, bootstrap_seed=ctx.seed_bootstrap,
                               deviations=ctx.suite.deviations(split_seed=ctx.seed_split,
                                                               bootstrap_seed=ctx.seed_bootstrap,
                                                               protocol=protocol_name(ctx)),
+                              cache=cache,
                               **({"warnings": list(ctx.warnings)} if ctx.warnings else {}),
                               **(provenance_extra or {})),
         notes=status_note,
     )
     return finalize(record)
+
+
+def run_cache_status(ctx: RunContext) -> str:
+    """The record's ``provenance.cache``: ``on``, or ``off: <why>`` (fmbench.cache.cache_status)."""
+    from fmbench.cache import cache_status
+
+    return cache_status(ctx, protocol_caches=PROTOCOLS.get(protocol_name(ctx)).caches_outputs)
 
 
 def protocol_name(ctx: RunContext) -> str:

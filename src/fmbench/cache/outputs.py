@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +80,9 @@ def content_digest(obj: Any) -> str:
 
 # ---------------------------------------------------------------- the cache
 
+MANIFEST = "manifest.json"  # what an entry folder's key was made of, beside its method folders
+HASH_SIDECAR = ".file-hashes.json"  # big files' content hashes by (path, size, times, inode), in the root
+
 
 def _short(digest: str | None) -> str:
     return (digest or "none").removeprefix("sha256:")[:12] or "none"
@@ -90,14 +94,25 @@ def _safe(name: str) -> str:
 
 @dataclass
 class OutputCache:
-    """Entries of one (model config, dataset, protocol); ``root=None`` disables it."""
+    """Entries of one key (model config and fingerprint, dataset, protocol); ``folder=None``: off.
+
+    ``manifest`` (what the key was made of) is written into the folder before its first entry,
+    with the state of the modules the model imported while it was built (``build_imports``), which
+    the next run compares with the disk before it reads the folder again."""
 
     root: Path | None
     folder: Path | None
     base: str
+    off_reason: str | None = None  # why this run's outputs are not cached (None: cached)
+    manifest: dict[str, Any] | None = None
+    build_imports: Any = None  # fmbench.models.build_imports.BuildImports
     hits: int = 0
     misses: int = 0
     written: list[Path] = field(default_factory=list)
+    kept: dict[str, int] = field(default_factory=dict)  # method -> entries read or written this run
+    _recorded: dict[str, Any] = field(default_factory=dict)  # modules seen while building, as last written
+    _recorded_names: frozenset[str] | None = None
+    _manifest_on_disk: bool = False
 
     @property
     def enabled(self) -> bool:
@@ -129,6 +144,7 @@ class OutputCache:
             self.misses += 1
             return None
         self.hits += 1
+        self.kept[method] = self.kept.get(method, 0) + 1
         return value
 
     def put(self, method: str, part: Any, value: Any) -> None:
@@ -138,15 +154,67 @@ class OutputCache:
         if isinstance(value, np.ndarray) and value.dtype != object:
             buf = io.BytesIO()
             np.save(buf, np.ascontiguousarray(value), allow_pickle=False)
-            write_text_atomic(npy, buf.getvalue())
-            self.written.append(npy)
+            path, data = npy, buf.getvalue()
+        else:
+            try:
+                path, data = js, json.dumps({"value": value}, ensure_ascii=False, allow_nan=False).encode()
+            except (TypeError, ValueError):
+                return  # not storable as JSON: simply not cached
+        self._write_manifest()
+        write_text_atomic(path, data)
+        self.written.append(path)
+        self.kept[method] = self.kept.get(method, 0) + 1
+
+    def _write_manifest(self) -> None:
+        """Write the manifest, again whenever building the model imported something new."""
+        if self.manifest is None or self.folder is None:
             return
+        names = frozenset(self.build_imports.names()) if self.build_imports is not None else frozenset()
+        if names == self._recorded_names:
+            return
+        seen = self.build_imports.describe(self._recorded) if self.build_imports is not None else {}
+        if seen != self._recorded or not self._manifest_on_disk:
+            text = json.dumps({**self.manifest, "seen_while_building": seen}, indent=1, sort_keys=True)
+            write_text_atomic(self.folder / MANIFEST, text)
+            self._recorded, self._manifest_on_disk = seen, True
+        self._recorded_names = names
+
+    def open(self) -> None:
+        """Check the folder before its entries are read: an earlier run's manifest must match the
+        key, and the modules it saw imported while building the model must be as they were;
+        otherwise (or without a manifest) its entries are dropped."""
+        assert self.folder is not None and self.manifest is not None
         try:
-            text = json.dumps({"value": value}, ensure_ascii=False, allow_nan=False)
-        except (TypeError, ValueError):
-            return  # not storable as JSON: simply not cached
-        write_text_atomic(js, text)
-        self.written.append(js)
+            existing = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            existing = None
+        recorded = existing.get("seen_while_building") if isinstance(existing, dict) else None
+        trusted = (
+            isinstance(existing, dict)
+            and existing.get("key") == self.base
+            and isinstance(recorded, dict)
+            and (self.build_imports is None or self.build_imports.unchanged(recorded))
+        )
+        if trusted:
+            self._recorded, self._manifest_on_disk = recorded, True  # type: ignore[assignment]
+            self.manifest["created"] = existing.get("created", self.manifest.get("created"))  # type: ignore[union-attr]
+            return
+        for p in _entries_under(self.folder):
+            p.unlink(missing_ok=True)
+        (self.folder / MANIFEST).unlink(missing_ok=True)
+
+
+def _off(reason: str) -> OutputCache:
+    return OutputCache(root=None, folder=None, base="", off_reason=reason)
+
+
+def _protocol_settings(ctx: Any, namespace: str) -> dict[str, Any] | None:
+    """The suite settings a protocol's outputs depend on beyond their part: its split, params and
+    split seed. None for a namespace shared across protocols (embeddings depend on the rows only)."""
+    if namespace != (ctx.options.protocol or ctx.suite.protocol):
+        return None
+    return {"split": ctx.suite.split.model_dump(mode="json"), "params": ctx.suite.params,
+            "seed_split": ctx.seed_split}
 
 
 def cache_for(ctx: Any, namespace: str | None = None) -> OutputCache:
@@ -158,29 +226,78 @@ def cache_for(ctx: Any, namespace: str | None = None) -> OutputCache:
     memo = ctx.caches
     if ns in memo:
         return memo[ns]
+    if opts.no_cache:
+        memo[ns] = _off(opts.no_cache_reason or "--no-cache")
+        return memo[ns]
+    fingerprint = ctx.model_fingerprint()
+    if fingerprint.incomplete:
+        memo[ns] = _off(fingerprint.incomplete)
+        return memo[ns]
     config, ds = ctx.model_config, ctx.dataset
+    settings = _protocol_settings(ctx, ns)
     base = content_digest(
         {
             "model": config.digest(),
-            "fingerprint": ctx.model_fingerprint(),
+            "fingerprint": fingerprint.key_data(),
             "dataset": ds.digest,
             "dataset_id": ds.id,
             "namespace": ns,
+            "settings": settings,
         }
     )
-    if opts.no_cache:
-        cache = OutputCache(root=None, folder=None, base=base)
-    else:
-        root = cache_root(opts.cache_dir)
-        folder = (
-            root
-            / f"{_safe(config.model_id)}.{_short(config.digest())}"
-            / f"{_safe(ds.id)}.{_short(ds.digest)}"
-            / _safe(ns)
-        )
-        cache = OutputCache(root=root, folder=folder, base=base)
+    root = cache_root(opts.cache_dir)
+    folder = (
+        root
+        / f"{_safe(config.model_id)}.{_short(config.digest())}"
+        / f"{_safe(ds.id)}.{_short(ds.digest)}"
+        / f"{_safe(ns)}.{base[:12]}"
+    )
+    manifest = {
+        "format": 1,
+        "key": base,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "model": {"id": config.model_id, "type": config.type, "config_digest": config.digest()},
+        "dataset": {"id": ds.id, "digest": ds.digest},
+        "protocol": ns,
+        "protocol_settings": settings,
+        **fingerprint.manifest(),
+    }
+    cache = OutputCache(root=root, folder=folder, base=base, manifest=manifest,
+                        build_imports=ctx.build_imports)
+    cache.open()
     memo[ns] = cache
     return cache
+
+
+def cache_status(ctx: Any, *, protocol_caches: bool = True) -> str:
+    """``on``, or ``off: <why>``, for the record's ``provenance.cache``.
+
+    ``protocol_caches``: whether the run's protocol sends model outputs through the cache at all."""
+    caches = [c for c in ctx.caches.values() if isinstance(c, OutputCache)]
+    reasons = [c.off_reason for c in caches if c.off_reason]
+    if reasons:
+        return f"off: {reasons[0]}"
+    if not protocol_caches:
+        return f"off: the {ctx.options.protocol or ctx.suite.protocol} protocol does not cache model outputs"
+    if ctx.options.no_cache:
+        return f"off: {ctx.options.no_cache_reason or '--no-cache'}"
+    return "on"
+
+
+def cache_counts(ctx: Any) -> dict[str, int]:
+    """Entries read from and computed for the cache this run (for the record's resources)."""
+    caches = [c for c in ctx.caches.values() if isinstance(c, OutputCache) and c.enabled]
+    return {"cache_hits": sum(c.hits for c in caches), "cache_misses": sum(c.misses for c in caches)}
+
+
+def kept_outputs(ctx: Any) -> dict[str, int]:
+    """Method -> entries this run has in the cache (read or written): what an interrupted run keeps."""
+    out: dict[str, int] = {}
+    for cache in ctx.caches.values():
+        if isinstance(cache, OutputCache) and cache.enabled:
+            for method, n in cache.kept.items():
+                out[method] = out.get(method, 0) + n
+    return out
 
 
 def cached_call(
@@ -230,34 +347,77 @@ def cached_chunks(
 # ---------------------------------------------------------------- ls / clear
 
 
+def _is_entry(p: Path) -> bool:
+    return p.suffix in ENTRY_EXTS and len(p.stem) == 64 and all(c in "0123456789abcdef" for c in p.stem)
+
+
 def _entries(root: Path) -> list[Path]:
     if not root.is_dir():
         return []
-    return sorted(
-        p
-        for ext in ENTRY_EXTS
-        for p in root.glob(f"*/*/*/*/*{ext}")
-        if len(p.stem) == 64 and all(c in "0123456789abcdef" for c in p.stem)
-    )
+    return sorted(p for ext in ENTRY_EXTS for p in root.glob(f"*/*/*/*/*{ext}") if _is_entry(p))
+
+
+def _entries_under(folder: Path) -> list[Path]:
+    """The entries of one key folder (``<protocol>.<key12>/<method>/<key>.npy``)."""
+    return sorted(p for ext in ENTRY_EXTS for p in folder.glob(f"*/*{ext}") if _is_entry(p))
+
+
+def _read_manifest(folder: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def keyed_on(manifest: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What ``cache ls`` shows of a manifest: model id, config digest, files and modules counted,
+    package versions, dataset digest, protocol (and its settings), created."""
+    if manifest is None:
+        return None
+    files = manifest.get("files") or []
+    seen = manifest.get("seen_while_building") or {}
+    packages = dict(manifest.get("packages") or {})
+    packages.update({d: v[0] for d, v in (seen.get("packages") or {}).items() if d not in packages})
+    return {
+        "key": manifest.get("key"),
+        "model_id": (manifest.get("model") or {}).get("id"),
+        "config_digest": (manifest.get("model") or {}).get("config_digest"),
+        "files": len(files),
+        "file_bytes": sum(int(f.get("bytes") or 0) for f in files),
+        "modules": len(set(manifest.get("modules") or {}) | set(seen.get("modules") or {})),
+        "packages": dict(sorted(packages.items())),
+        "fmbench": manifest.get("fmbench"),
+        "python": manifest.get("python"),
+        "dataset_digest": (manifest.get("dataset") or {}).get("digest"),
+        "protocol": manifest.get("protocol"),
+        "protocol_settings": manifest.get("protocol_settings"),
+        "created": manifest.get("created"),
+        "paths": [f.get("path") for f in files],
+    }
 
 
 def list_cache(root: str | Path | None = None) -> list[dict[str, Any]]:
-    """One row per (model, dataset, protocol, method): entry count and bytes."""
+    """One row per (model, dataset, protocol key, method): entry count, bytes, what it was keyed on."""
     base = cache_root(root)
     rows: dict[tuple[str, ...], dict[str, Any]] = {}
     for p in _entries(base):
-        model, dataset, protocol, method = p.relative_to(base).parts[:4]
-        row = rows.setdefault(
-            (model, dataset, protocol, method),
-            {
+        model, dataset, keyed, method = p.relative_to(base).parts[:4]
+        protocol, _, short = keyed.rpartition(".")
+        if not protocol or len(short) != 12:  # a folder of fmbench < 0.3 (no key in its name)
+            protocol, short = keyed, ""
+        row = rows.get((model, dataset, keyed, method))
+        if row is None:
+            row = rows[(model, dataset, keyed, method)] = {
                 "model": model,
                 "dataset": dataset,
                 "protocol": protocol,
+                "key": short or None,
                 "method": method,
                 "entries": 0,
                 "bytes": 0,
-            },
-        )
+                "keyed_on": keyed_on(_read_manifest(base / model / dataset / keyed)),
+            }
         row["entries"] += 1
         row["bytes"] += p.stat().st_size
     return [rows[k] for k in sorted(rows)]
@@ -268,8 +428,9 @@ def clear_cache(
 ) -> int:
     """Delete cache entries (optionally of one model id / dataset id); returns how many.
 
-    Only files laid out as cache entries are removed, then empty folders, so pointing
-    ``FMBENCH_CACHE`` at the wrong folder cannot delete anything else.
+    Only files laid out as cache entries are removed, with the manifests of folders left without
+    entries, then empty folders, so pointing ``FMBENCH_CACHE`` at the wrong folder cannot delete
+    anything else. Clearing everything also drops the sidecar of big files' hashes.
     """
     base = cache_root(root)
     removed = 0
@@ -281,12 +442,21 @@ def clear_cache(
             continue
         p.unlink(missing_ok=True)
         removed += 1
-    for leftover in base.glob("*/*/*/*/.*.tmp") if base.is_dir() else []:
+    if not base.is_dir():
+        return removed
+    for leftover in base.glob("*/*/*/*/.*.tmp"):
         leftover.unlink(missing_ok=True)  # half-written entries of a killed run
-    for folder in sorted((p for p in base.glob("*/*/*/*") if p.is_dir()), reverse=True):
-        for f in (folder, folder.parent, folder.parent.parent, folder.parent.parent.parent):
+    for leftover in base.glob("*/*/*/.*.tmp"):
+        leftover.unlink(missing_ok=True)  # half-written manifests
+    for manifest in base.glob(f"*/*/*/{MANIFEST}"):
+        if not _entries_under(manifest.parent):
+            manifest.unlink(missing_ok=True)
+    if model is None and dataset is None:
+        (base / HASH_SIDECAR).unlink(missing_ok=True)
+    for pattern in ("*/*/*/*", "*/*/*", "*/*", "*"):  # deepest first: empty folders go
+        for folder in sorted(p for p in base.glob(pattern) if p.is_dir()):
             try:
-                f.rmdir()
+                folder.rmdir()
             except OSError:
-                break
+                continue
     return removed

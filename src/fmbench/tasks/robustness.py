@@ -141,6 +141,7 @@ def _split(ctx: RunContext, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]
 class RobustnessProtocol(Protocol):
     name = "robustness"
     params_model = RobustnessParams
+    caches_outputs = False  # every probe calls the model on freshly perturbed inputs
 
     def check_compatible(self, ctx: RunContext) -> list[str]:
         problems = []

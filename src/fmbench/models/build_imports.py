@@ -1,0 +1,88 @@
+"""Modules a model imports while it is built: checked again before cached outputs are reused.
+
+The output-cache key is made before the model is built (a fully cached rerun never builds it),
+so it can only know the imports it can read (``fmbench.models.import_closure``). A module
+imported by computed name (``importlib.import_module(plugin)``), in the class's module or while
+the constructor runs, is seen here instead: the modules new in ``sys.modules`` after importing
+the class's module or building the model. The cache writes their state (user modules' sources,
+distributions' versions) into the entry folder's manifest and, before it reads that folder
+again, compares it with what is on disk now; if anything changed, the folder's entries are
+dropped and computed again.
+
+Imports happen once per process, so what one run saw is remembered for the process, by the
+modules the model is made of: a second run of the same class in a notebook sees nothing new
+but records the same modules.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from fmbench.models.factory import BASELINES, IMPORTED_WITH, MODEL_TYPES
+from fmbench.models.import_closure import describe_modules, describe_packages, remember_imported
+
+_SEEN: dict[tuple[str, ...], set[str]] = {}  # code roots -> modules seen while building, this process
+
+
+class BuildImports:
+    """What one run's model imported while it was built, and the state of those modules."""
+
+    def __init__(self) -> None:
+        self.roots: tuple[str, ...] = ()
+        self.search: tuple[str, ...] = ()
+        self._names: set[str] = set()
+
+    def watch(self, factory: Callable[[], Any]) -> Callable[[], Any]:
+        """``factory`` that also notes the modules each call imports."""
+
+        def build() -> Any:
+            MODEL_TYPES.names(), BASELINES.names()  # fmbench's own adapters and baselines: not the model's
+            before = set(sys.modules)
+            try:
+                return factory()
+            finally:
+                new = set(sys.modules) - before
+                remember_imported(new)
+                self._add(new)
+
+        return build
+
+    def bind(self, roots: list[str], search: tuple[str, ...]) -> None:
+        """The model's code roots (known once the key's fingerprint is made)."""
+        self.roots, self.search = tuple(roots), search
+        self._add(set())
+
+    def _add(self, names: set[str]) -> None:
+        self._names |= names
+        if self.roots:
+            _SEEN.setdefault(self.roots, set()).update(self._names)
+
+    def names(self) -> set[str]:
+        out = set(self._names) | _SEEN.get(self.roots, set())
+        for root in self.roots:
+            out |= IMPORTED_WITH.get(root, set())
+        return out
+
+    def describe(self, recorded: dict[str, Any] | None = None) -> dict[str, Any]:
+        """{modules: {name: sha256}, packages: {dist: [version, RECORD sha256]}} of what was seen
+        (and of ``recorded``, an earlier run's), as now on disk."""
+        recorded = recorded or {}
+        state = describe_modules(self.names() | set(recorded.get("modules", {})), search=self.search)
+        packages = {**describe_packages(set(recorded.get("packages", {}))), **state.packages}
+        return {
+            "modules": {n: m["sha256"] for n, m in sorted(state.modules.items())},
+            "packages": {d: [p["version"], p["record"]] for d, p in sorted(packages.items())},
+        }
+
+    def unchanged(self, recorded: dict[str, Any]) -> bool:
+        """Whether the modules and distributions an earlier run recorded are as they were."""
+        modules = recorded.get("modules") or {}
+        packages = recorded.get("packages") or {}
+        now_modules = describe_modules(set(modules), search=self.search).modules
+        now_packages = describe_packages(set(packages))
+        return (
+            {n: m["sha256"] for n, m in now_modules.items()} == modules
+            and {d: [p["version"], p["record"]] for d, p in now_packages.items()} == packages
+        )
