@@ -10,7 +10,7 @@ from typing import Any
 
 from fmbench.catalog.registry import Catalog, load_catalog
 from fmbench.data.provision import load_dataset
-from fmbench.errors import ConfigError
+from fmbench.errors import ConfigError, RunInterrupted
 from fmbench.models.config import ModelConfig, resolve_model_config
 from fmbench.models.factory import build_model
 from fmbench.records.io import finalize, record_to_yaml, write_outputs
@@ -124,8 +124,20 @@ def evaluate_context(ctx: RunContext) -> tuple[TaskResult, float]:
 def run_context(ctx: RunContext, *, seed: int | None,
                 provenance_extra: dict[str, Any] | None = None) -> EvalRecord:
     """The one path every run takes once its context is ready (``run``, ``run-robustness``,
-    ``quickstart``, ``fmbench.evaluate``): the protocol's template, then the record."""
-    result, wall = evaluate_context(ctx)
+    ``quickstart``, ``fmbench.evaluate``): the protocol's template, then the record.
+
+    Ctrl-C while the protocol runs becomes ``RunInterrupted``, saying which model outputs the
+    cache keeps (each finished fold or chunk is written as it completes)."""
+    try:
+        result, wall = evaluate_context(ctx)
+    except KeyboardInterrupt as exc:
+        ctx.progress.stop()
+        if isinstance(exc, RunInterrupted):
+            raise
+        from fmbench.cache import cache_root, kept_outputs
+
+        raise RunInterrupted(kept=kept_outputs(ctx), cache=run_cache_status(ctx),
+                             cache_dir=cache_root(ctx.options.cache_dir), evaluating=True) from None
     return record_from_result(ctx, result, wall_s=wall, seed=seed, provenance_extra=provenance_extra)
 
 
