@@ -18,17 +18,16 @@ nor writes.
 
 from __future__ import annotations
 
+from fmbench.cache.inventory import clear_cache, list_cache
+from fmbench.cache.layout import cache_root
 from fmbench.cache.outputs import (
     OutputCache,
     cache_counts,
     cache_for,
-    cache_root,
     cache_status,
     cached_call,
     cached_chunks,
-    clear_cache,
     kept_outputs,
-    list_cache,
 )
 
 __all__ = [

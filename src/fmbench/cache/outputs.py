@@ -1,11 +1,13 @@
-"""The output cache: keys, atomic entries, and helpers protocols call around model calls."""
+"""The output cache: keys, atomic entries, and helpers protocols call around model calls.
+
+Where entries live is ``fmbench.cache.layout``; listing and clearing them, ``fmbench.cache.inventory``.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -14,26 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from fmbench.cache.layout import ENTRY_EXTS, MANIFEST, cache_root, entries_under, safe_name, short_digest
 from fmbench.errors import ConfigError
 from fmbench.records.io import write_text_atomic
-
-ENTRY_EXTS = (".npy", ".json")
-
-
-def cache_root(root: str | Path | None = None) -> Path:
-    """``root``, else ``$FMBENCH_CACHE/outputs``, else ``~/.cache/fmbench/outputs``.
-
-    ``FMBENCH_CACHE`` is the root of all of fmbench's caches (model outputs here, parsed records
-    under ``leaderboard/``, the WordNet copy under ``nltk_data/``), as ``~/.cache/fmbench`` is.
-    """
-    if root is not None:
-        return Path(root).expanduser()
-    env = os.environ.get("FMBENCH_CACHE")
-    if env:
-        return Path(env).expanduser() / "outputs"
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "fmbench" / "outputs"
-
 
 # ---------------------------------------------------------------- content digests
 
@@ -80,18 +65,6 @@ def content_digest(obj: Any) -> str:
 
 # ---------------------------------------------------------------- the cache
 
-MANIFEST = "manifest.json"  # what an entry folder's key was made of, beside its method folders
-HASH_SIDECAR = ".file-hashes.json"  # big files' content hashes by (path, size, times, inode), in the root
-
-
-def _short(digest: str | None) -> str:
-    return (digest or "none").removeprefix("sha256:")[:12] or "none"
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name) or "_"
-
-
 @dataclass
 class OutputCache:
     """Entries of one key (model config and fingerprint, dataset, protocol); ``folder=None``: off.
@@ -123,7 +96,7 @@ class OutputCache:
 
     def _paths(self, method: str, key: str) -> list[Path]:
         assert self.folder is not None
-        return [self.folder / _safe(method) / f"{key}{ext}" for ext in ENTRY_EXTS]
+        return [self.folder / safe_name(method) / f"{key}{ext}" for ext in ENTRY_EXTS]
 
     def get(self, method: str, part: Any) -> Any | None:
         """The stored value, or None (also for an unreadable entry, which is removed)."""
@@ -199,7 +172,7 @@ class OutputCache:
             self._recorded, self._manifest_on_disk = recorded, True  # type: ignore[assignment]
             self.manifest["created"] = existing.get("created", self.manifest.get("created"))  # type: ignore[union-attr]
             return
-        for p in _entries_under(self.folder):
+        for p in entries_under(self.folder):
             p.unlink(missing_ok=True)
         (self.folder / MANIFEST).unlink(missing_ok=True)
 
@@ -248,9 +221,9 @@ def cache_for(ctx: Any, namespace: str | None = None) -> OutputCache:
     root = cache_root(opts.cache_dir)
     folder = (
         root
-        / f"{_safe(config.model_id)}.{_short(config.digest())}"
-        / f"{_safe(ds.id)}.{_short(ds.digest)}"
-        / f"{_safe(ns)}.{base[:12]}"
+        / f"{safe_name(config.model_id)}.{short_digest(config.digest())}"
+        / f"{safe_name(ds.id)}.{short_digest(ds.digest)}"
+        / f"{safe_name(ns)}.{base[:12]}"
     )
     manifest = {
         "format": 1,
@@ -342,121 +315,3 @@ def cached_chunks(
         if on_chunk is not None:
             on_chunk(hi, n)
     return out
-
-
-# ---------------------------------------------------------------- ls / clear
-
-
-def _is_entry(p: Path) -> bool:
-    return p.suffix in ENTRY_EXTS and len(p.stem) == 64 and all(c in "0123456789abcdef" for c in p.stem)
-
-
-def _entries(root: Path) -> list[Path]:
-    if not root.is_dir():
-        return []
-    return sorted(p for ext in ENTRY_EXTS for p in root.glob(f"*/*/*/*/*{ext}") if _is_entry(p))
-
-
-def _entries_under(folder: Path) -> list[Path]:
-    """The entries of one key folder (``<protocol>.<key12>/<method>/<key>.npy``)."""
-    return sorted(p for ext in ENTRY_EXTS for p in folder.glob(f"*/*{ext}") if _is_entry(p))
-
-
-def _read_manifest(folder: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def keyed_on(manifest: dict[str, Any] | None) -> dict[str, Any] | None:
-    """What ``cache ls`` shows of a manifest: model id, config digest, files and modules counted,
-    package versions, dataset digest, protocol (and its settings), created."""
-    if manifest is None:
-        return None
-    files = manifest.get("files") or []
-    seen = manifest.get("seen_while_building") or {}
-    packages = dict(manifest.get("packages") or {})
-    packages.update({d: v[0] for d, v in (seen.get("packages") or {}).items() if d not in packages})
-    return {
-        "key": manifest.get("key"),
-        "model_id": (manifest.get("model") or {}).get("id"),
-        "config_digest": (manifest.get("model") or {}).get("config_digest"),
-        "files": len(files),
-        "file_bytes": sum(int(f.get("bytes") or 0) for f in files),
-        "modules": len(set(manifest.get("modules") or {}) | set(seen.get("modules") or {})),
-        "packages": dict(sorted(packages.items())),
-        "fmbench": manifest.get("fmbench"),
-        "python": manifest.get("python"),
-        "dataset_digest": (manifest.get("dataset") or {}).get("digest"),
-        "protocol": manifest.get("protocol"),
-        "protocol_settings": manifest.get("protocol_settings"),
-        "created": manifest.get("created"),
-        "paths": [f.get("path") for f in files],
-    }
-
-
-def list_cache(root: str | Path | None = None) -> list[dict[str, Any]]:
-    """One row per (model, dataset, protocol key, method): entry count, bytes, what it was keyed on."""
-    base = cache_root(root)
-    rows: dict[tuple[str, ...], dict[str, Any]] = {}
-    for p in _entries(base):
-        model, dataset, keyed, method = p.relative_to(base).parts[:4]
-        protocol, _, short = keyed.rpartition(".")
-        if not protocol or len(short) != 12:  # a folder of fmbench < 0.3 (no key in its name)
-            protocol, short = keyed, ""
-        row = rows.get((model, dataset, keyed, method))
-        if row is None:
-            row = rows[(model, dataset, keyed, method)] = {
-                "model": model,
-                "dataset": dataset,
-                "protocol": protocol,
-                "key": short or None,
-                "method": method,
-                "entries": 0,
-                "bytes": 0,
-                "keyed_on": keyed_on(_read_manifest(base / model / dataset / keyed)),
-            }
-        row["entries"] += 1
-        row["bytes"] += p.stat().st_size
-    return [rows[k] for k in sorted(rows)]
-
-
-def clear_cache(
-    root: str | Path | None = None, *, model: str | None = None, dataset: str | None = None
-) -> int:
-    """Delete cache entries (optionally of one model id / dataset id); returns how many.
-
-    Only files laid out as cache entries are removed, with the manifests of folders left without
-    entries, then empty folders, so pointing ``FMBENCH_CACHE`` at the wrong folder cannot delete
-    anything else. Clearing everything also drops the sidecar of big files' hashes.
-    """
-    base = cache_root(root)
-    removed = 0
-    for p in _entries(base):
-        m, d = p.relative_to(base).parts[:2]
-        if model is not None and m.rsplit(".", 1)[0] != model:
-            continue
-        if dataset is not None and d.rsplit(".", 1)[0] != dataset:
-            continue
-        p.unlink(missing_ok=True)
-        removed += 1
-    if not base.is_dir():
-        return removed
-    for leftover in base.glob("*/*/*/*/.*.tmp"):
-        leftover.unlink(missing_ok=True)  # half-written entries of a killed run
-    for leftover in base.glob("*/*/*/.*.tmp"):
-        leftover.unlink(missing_ok=True)  # half-written manifests
-    for manifest in base.glob(f"*/*/*/{MANIFEST}"):
-        if not _entries_under(manifest.parent):
-            manifest.unlink(missing_ok=True)
-    if model is None and dataset is None:
-        (base / HASH_SIDECAR).unlink(missing_ok=True)
-    for pattern in ("*/*/*/*", "*/*/*", "*/*", "*"):  # deepest first: empty folders go
-        for folder in sorted(p for p in base.glob(pattern) if p.is_dir()):
-            try:
-                folder.rmdir()
-            except OSError:
-                continue
-    return removed

@@ -20,8 +20,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from fmbench.models.distributions import describe_packages
 from fmbench.models.factory import BASELINES, IMPORTED_WITH, MODEL_TYPES
-from fmbench.models.import_closure import describe_modules, describe_packages, remember_imported
+from fmbench.models.import_closure import describe_modules, remember_imported
 
 _SEEN: dict[tuple[str, ...], set[str]] = {}  # code roots -> modules seen while building, this process
 

@@ -105,7 +105,7 @@ class RunContext:
         once per run: part of every output-cache key. Big files' hashes are remembered in a sidecar
         under the cache root, which is itself never hashed."""
         if self._fingerprint is None:
-            from fmbench.cache.outputs import HASH_SIDECAR, cache_root
+            from fmbench.cache.layout import HASH_SIDECAR, cache_root
             from fmbench.models.file_hashes import FileHashes
             from fmbench.models.fingerprint import model_fingerprint
 
