@@ -98,9 +98,10 @@ def module_kind(file: str) -> str:
     return "user"
 
 
-def _is_stdlib_name(name: str) -> bool:
-    top = name.split(".")[0]
-    return top in sys.stdlib_module_names or top in sys.builtin_module_names
+def _is_builtin(name: str) -> bool:
+    """Compiled into the interpreter (no file). Other standard-library modules are told by where their
+    file lies, not by name: a user's ``code.py`` next to the model YAML is the user's."""
+    return name.split(".")[0] in sys.builtin_module_names
 
 
 def module_file(name: str, search: tuple[str, ...] = ()) -> str | None:
@@ -185,7 +186,7 @@ def remember_imported(names: set[str]) -> None:
     for name in names:
         module = sys.modules.get(name)
         file = getattr(module, "__file__", None)
-        if module is None or not isinstance(file, str) or _is_stdlib_name(name):
+        if module is None or not isinstance(file, str) or _is_builtin(name):
             continue
         if module_kind(file) != "user":
             continue
@@ -220,7 +221,7 @@ def code_closure(roots: list[str], *, search: tuple[str, ...] = ()) -> CodeState
         seen.add(name)
         if len(seen) > MAX_MODULES:
             break
-        if _is_stdlib_name(name) or (name.split(".")[0] == HARNESS and name not in roots):
+        if _is_builtin(name) or (name.split(".")[0] == HARNESS and name not in roots):
             continue
         file = module_file(name, search)
         if file is None or module_kind(file) == "stdlib":
@@ -275,7 +276,7 @@ def describe_modules(names: set[str], *, search: tuple[str, ...] = ()) -> CodeSt
     state = CodeState()
     tops: set[str] = set()
     for name in sorted(names):
-        if _is_stdlib_name(name) or name.split(".")[0] == HARNESS:
+        if _is_builtin(name) or name.split(".")[0] == HARNESS:
             continue
         file = module_file(name, search)
         if file is None or module_kind(file) == "stdlib":
