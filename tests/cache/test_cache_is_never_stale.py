@@ -2,7 +2,7 @@
 
 The audit's cases: a checkpoint named in init_kwargs overwritten in place (same size, mtime put
 back), a helper module the model's module imports swapped for a dummy classifier (imported at the
-top, inside a method, or by computed name while the model is built), and an installed package's
+top, inside a method, by computed name or from a file while the model is built), and an installed package's
 version changed. Each run after the change must be a fresh computation equal to ``--no-cache``
 (and to scikit-learn on the same scores), while an unchanged rerun is still served from the cache.
 """
@@ -141,6 +141,26 @@ class Pipeline:
     def predict_proba(self, X):
         return self.clf.predict_proba(X)
 ''',
+    "from_file": '''
+import importlib.util
+import sys
+from pathlib import Path
+
+
+class Pipeline:
+    def __init__(self):  # a module loaded from a file under a name no lookup by name finds
+        path = Path(__file__).with_name("helper_clf.py")
+        spec = importlib.util.spec_from_file_location("fmb_plugin_helper", path)
+        self.helper = sys.modules["fmb_plugin_helper"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(self.helper)
+
+    def fit(self, X, y):
+        self.clf = self.helper.make_classifier().fit(X, y)
+        return self
+
+    def predict_proba(self, X):
+        return self.clf.predict_proba(X)
+''',
     "by_name": '''
 import importlib
 
@@ -173,7 +193,7 @@ def make_classifier():
 '''
 
 
-@pytest.mark.parametrize("how", ["top", "in_method", "by_name"])
+@pytest.mark.parametrize("how", ["top", "in_method", "by_name", "from_file"])
 def test_swapped_helper_module_is_computed_again(tmp_path, cli, how):
     cat, _, _ = classification_catalog(tmp_path)
     folder = tmp_path / "pipe"
@@ -194,6 +214,8 @@ def test_swapped_helper_module_is_computed_again(tmp_path, cli, how):
 
     first = run_cli("first")
     assert computed(first) and auroc(first) > 0.8
+    if how == "from_file":  # what building the model imported is checked, and found unchanged
+        assert served_from_cache(run_cli("unchanged"))
     (folder / "helper_clf.py").write_text(DUMMY_HELPER)
     changed = run_cli("changed")
     assert computed(changed)

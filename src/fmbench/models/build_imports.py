@@ -16,13 +16,15 @@ but records the same modules.
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from fmbench.models.distributions import describe_packages
 from fmbench.models.factory import BASELINES, IMPORTED_WITH, MODEL_TYPES
-from fmbench.models.import_closure import describe_modules, remember_imported
+from fmbench.models.import_closure import describe_modules, module_file, remember_imported
 
 _SEEN: dict[tuple[str, ...], set[str]] = {}  # code roots -> modules seen while building, this process
 
@@ -67,23 +69,31 @@ class BuildImports:
         return out
 
     def describe(self, recorded: dict[str, Any] | None = None) -> dict[str, Any]:
-        """{modules: {name: sha256}, packages: {dist: [version, RECORD sha256]}} of what was seen
-        (and of ``recorded``, an earlier run's), as now on disk."""
+        """{modules: {name: [path, sha256]}, packages: {dist: [version, RECORD sha256]}} of what was
+        seen (and of ``recorded``, an earlier run's), as now on disk."""
         recorded = recorded or {}
         state = describe_modules(self.names() | set(recorded.get("modules", {})), search=self.search)
         packages = {**describe_packages(set(recorded.get("packages", {}))), **state.packages}
         return {
-            "modules": {n: m["sha256"] for n, m in sorted(state.modules.items())},
+            "modules": {n: [m["path"], m["sha256"]] for n, m in sorted(state.modules.items())},
             "packages": {d: [p["version"], p["record"]] for d, p in sorted(packages.items())},
         }
 
     def unchanged(self, recorded: dict[str, Any]) -> bool:
-        """Whether the modules and distributions an earlier run recorded are as they were."""
+        """Whether the modules and distributions an earlier run recorded are as they were.
+
+        A module is looked up by name as an import would find it, else at its recorded path (one
+        loaded from a file under a made-up name, which no lookup by name finds)."""
         modules = recorded.get("modules") or {}
         packages = recorded.get("packages") or {}
-        now_modules = describe_modules(set(modules), search=self.search).modules
+        for name, entry in modules.items():
+            if not (isinstance(entry, list) and len(entry) == 2):
+                return False
+            file = module_file(name, self.search) or entry[0]
+            try:
+                if hashlib.sha256(Path(file).read_bytes()).hexdigest() != entry[1]:
+                    return False
+            except (OSError, TypeError):
+                return False
         now_packages = describe_packages(set(packages))
-        return (
-            {n: m["sha256"] for n, m in now_modules.items()} == modules
-            and {d: [p["version"], p["record"]] for d, p in now_packages.items()} == packages
-        )
+        return {d: [p["version"], p["record"]] for d, p in now_packages.items()} == packages
