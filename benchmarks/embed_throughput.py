@@ -42,6 +42,8 @@ def main() -> None:
     from fmbench.cache import cache_for, cached_chunks
     from fmbench.models.config import ModelConfig
     from fmbench.models.factory import build_model
+    from fmbench.models.fingerprint import model_fingerprint
+    from fmbench.tasks.base import RunOptions
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -62,11 +64,14 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             rates = []
             for _ in ("cold", "warm"):
-                ctx = SimpleNamespace(
-                    options={"cache_dir": Path(tmp)},
+                ctx = SimpleNamespace(  # what the cache reads of a run context
+                    options=RunOptions(cache_dir=Path(tmp)),
                     suite=SimpleNamespace(protocol="bench"),
                     model_config=config,
                     dataset=SimpleNamespace(id="DS-BENCH", digest="sha256:0"),
+                    caches={},
+                    model_fingerprint=lambda config=config: model_fingerprint(config),
+                    build_imports=None,
                 )
                 t = time.perf_counter()
                 parts = cached_chunks(ctx, "embed", texts, model.embed, chunk=64, namespace="embeddings")

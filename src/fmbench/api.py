@@ -17,11 +17,15 @@ Rules for an in-memory object:
   ``copy=False`` hands the object itself to every fold instead (for a large frozen model
   that is never fitted, or whose ``fit`` starts from scratch).
 * Its outputs are not cached, since fmbench cannot tell when an object changes, unless the
-  caller passes ``cache_key=``: a string the caller promises to change whenever the model
-  does. With it, the output cache of ``fmbench run`` is used, keyed on it.
+  caller passes ``cache_key=`` (or the object has a ``cache_key`` attribute, or method taking no
+  arguments, giving one): a string the caller promises to change whenever the model does. With
+  it, the output cache of ``fmbench run`` is used, keyed on it as well as on the source of the
+  class's module and what it imports. Without it the record's ``provenance.cache`` reads
+  ``off: in-memory model without cache_key``.
 * The record is the one ``fmbench run`` writes for the same model given as a config, except
   ``model.config_digest`` (the sha256 of model_id, the class's qualified name and the
-  cache_key when given) and ``provenance.model_source: object``.
+  cache_key when given), ``provenance.model_source: object`` and, without a cache_key,
+  ``provenance.cache``.
 * Errors are raised, not printed: the same one-line ``FmbenchError`` subclasses the command
   line prints (``ModelError`` for a model raising or returning NaN, ``ConfigError``,
   ``NotFoundError`` with a did-you-mean, ``DataError``).
@@ -211,6 +215,21 @@ def _object_config(obj: Any, *, model_id: str | None, name: str | None,
                              allow_hard_labels=allow_hard_labels)
 
 
+def _own_cache_key(obj: Any) -> str | None:
+    """The object's own ``cache_key``: an attribute, or a method taking no arguments."""
+    key = getattr(obj, "cache_key", None)
+    if callable(key):
+        try:
+            key = key()
+        except Exception as exc:  # noqa: BLE001 - the user's method may raise anything
+            who = type(obj).__name__
+            raise ModelError(f"model {who}: cache_key() raised {type(exc).__name__}: {exc}") from None
+    if key is not None and (not isinstance(key, str) or not key):
+        raise ConfigError(f"model {type(obj).__name__}: its cache_key is {key!r}; it must be a non-empty "
+                          f"string that changes whenever the model does")
+    return key
+
+
 def _is_config_spec(model: Any) -> bool:
     return isinstance(model, str | Path | ModelConfig | Mapping)
 
@@ -304,17 +323,21 @@ def evaluate(
         else:
             config, _ = resolve_model_config(model, cat)
         if no_cache:
-            options["no_cache"] = True
+            options.update(no_cache=True, no_cache_reason="no_cache=True")
     else:
         if isinstance(model, type):
             raise ConfigError(f"model: got the class {model.__name__}; pass an instance, "
                               f"e.g. {model.__name__}()")
+        if cache_key is None:
+            cache_key = _own_cache_key(model)
         config = _object_config(model, model_id=model_id, name=name, cache_key=cache_key,
                                 allow_hard_labels=allow_hard_labels)
         new_model = _copier(model, config.model_id, copy)
         provenance_extra = {"model_source": "object"}
-        if cache_key is None or no_cache:
-            options["no_cache"] = True
+        if no_cache:
+            options.update(no_cache=True, no_cache_reason="no_cache=True")
+        elif cache_key is None:
+            options.update(no_cache=True, no_cache_reason="in-memory model without cache_key")
     if progress:
         _say(f"{suite_spec.id} · {config.model_id}: loading dataset {suite_spec.dataset_id}"
              if dataset is None else f"{suite_spec.id} · {config.model_id}: on your data {dataset.id}")

@@ -41,6 +41,28 @@ class RecordError(FmbenchError, ValueError):
     """An eval record is malformed or inconsistent."""
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run, carrying what the run leaves behind for the one line the CLI prints.
+
+    Still a ``KeyboardInterrupt``, so library callers stop as they would on any Ctrl-C.
+    ``kept``: model outputs in the cache by method (read or written by this run); ``cache``: the
+    run's ``provenance.cache`` (``on`` or ``off: why``); ``cache_dir``: the cache root;
+    ``evaluating``: interrupted while the protocol ran, before anything was written. The CLI adds
+    ``target`` (the output folder of the interrupted run) and ``finished`` (what the command
+    completed and wrote before: suites, quickstart runs).
+    """
+
+    def __init__(self, *, kept: Mapping[str, int] | None = None, cache: str = "off", cache_dir: object = None,
+                 evaluating: bool = False) -> None:
+        super().__init__("interrupted")
+        self.kept = dict(kept or {})
+        self.cache = cache
+        self.cache_dir = cache_dir
+        self.evaluating = evaluating
+        self.target: str | None = None
+        self.finished: list[str] = []
+
+
 class _HasErrors(Protocol):
     """A pydantic ``ValidationError`` or FastAPI's ``RequestValidationError`` (kept unimported here)."""
 

@@ -13,7 +13,7 @@ from fmbench.catalog.registry import Catalog, load_catalog
 from fmbench.data.dataset import Dataset
 from fmbench.data.provision import load_dataset
 from fmbench.data.user_data import DataOptions, load_user_data
-from fmbench.errors import ConfigError
+from fmbench.errors import ConfigError, RunInterrupted
 from fmbench.models.config import ModelConfig, resolve_model_config
 from fmbench.models.factory import build_model
 from fmbench.records.io import finalize, record_to_yaml, write_outputs
@@ -67,6 +67,9 @@ def prepare_context(catalog: Catalog, suite_id: str, config: ModelConfig, *, dat
 def record_from_result(ctx: RunContext, result: TaskResult, *, wall_s: float, seed: int | None,
                        status_note: str | None = None,
                        provenance_extra: dict[str, Any] | None = None) -> EvalRecord:
+    from fmbench.cache import cache_counts
+
+    cache = run_cache_status(ctx)
     created = utc_now()
     created_s = created.strftime("%Y-%m-%dT%H:%M:%SZ")
     n = max(result.n_eval, 1)
@@ -90,18 +93,27 @@ def record_from_result(ctx: RunContext, result: TaskResult, *, wall_s: float, se
             **{k: round(v, 3) for k, v in result.timings.items()},
             "per_sample_ms": round(1000 * inference / n, 4) if inference is not None else None,
             "peak_rss_mb": peak_rss_mb(),
+            **({k: float(v) for k, v in cache_counts(ctx).items()} if cache == "on" else {}),
         },
         provenance=provenance(seed if seed is not None else ctx.seed_split, protocol=protocol_name(ctx),
                               split_seed=ctx.seed_split, bootstrap_seed=ctx.seed_bootstrap,
                               deviations=ctx.suite.deviations(split_seed=ctx.seed_split,
                                                               bootstrap_seed=ctx.seed_bootstrap,
                                                               protocol=protocol_name(ctx)),
+                              cache=cache,
                               **({"warnings": list(ctx.warnings)} if ctx.warnings else {}),
                               **({"allow_hard_labels": True} if ctx.model_config.allow_hard_labels else {}),
                               **(provenance_extra or {})),
         notes=status_note,
     )
     return finalize(record)
+
+
+def run_cache_status(ctx: RunContext) -> str:
+    """The record's ``provenance.cache``: ``on``, or ``off: <why>`` (fmbench.cache.cache_status)."""
+    from fmbench.cache import cache_status
+
+    return cache_status(ctx, protocol_caches=PROTOCOLS.get(protocol_name(ctx)).caches_outputs)
 
 
 def protocol_name(ctx: RunContext) -> str:
@@ -116,8 +128,20 @@ def evaluate_context(ctx: RunContext) -> tuple[TaskResult, float]:
 def run_context(ctx: RunContext, *, seed: int | None,
                 provenance_extra: dict[str, Any] | None = None) -> EvalRecord:
     """The one path every run takes once its context is ready (``run``, ``run-robustness``,
-    ``quickstart``, ``fmbench.evaluate``): the protocol's template, then the record."""
-    result, wall = evaluate_context(ctx)
+    ``quickstart``, ``fmbench.evaluate``): the protocol's template, then the record.
+
+    Ctrl-C while the protocol runs becomes ``RunInterrupted``, saying which model outputs the
+    cache keeps (each finished fold or chunk is written as it completes)."""
+    try:
+        result, wall = evaluate_context(ctx)
+    except KeyboardInterrupt as exc:
+        ctx.progress.stop()
+        if isinstance(exc, RunInterrupted):
+            raise
+        from fmbench.cache import cache_root, kept_outputs
+
+        raise RunInterrupted(kept=kept_outputs(ctx), cache=run_cache_status(ctx),
+                             cache_dir=cache_root(ctx.options.cache_dir), evaluating=True) from None
     return record_from_result(ctx, result, wall_s=wall, seed=seed, provenance_extra=provenance_extra)
 
 

@@ -254,8 +254,12 @@ def read_eval(path: Path) -> dict:
 
 
 def comparable(record: dict) -> dict:
-    """The record minus the fields that depend on time, so two runs of the same thing compare equal."""
-    return {k: v for k, v in record.items() if k not in {"eval_id", "created_at", "resources", "digest"}}
+    """The record minus the fields that depend on time or on whether outputs came from the cache
+    (``provenance.cache``), so two runs of the same thing compare equal."""
+    out = {k: v for k, v in record.items() if k not in {"eval_id", "created_at", "resources", "digest"}}
+    if isinstance(out.get("provenance"), dict):
+        out["provenance"] = {k: v for k, v in out["provenance"].items() if k != "cache"}
+    return out
 
 
 # --- valid records without running anything (leaderboard and hub tests) -------------------------

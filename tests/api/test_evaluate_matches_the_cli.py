@@ -117,6 +117,7 @@ def comparable(record) -> dict:  # noqa: ANN001
         data.pop(volatile, None)
     data["model"].pop("config_digest", None)
     data["provenance"].pop("model_source", None)
+    data["provenance"].pop("cache", None)  # objects without cache_key are not cached
     return data
 
 

@@ -20,6 +20,7 @@ LAYER = {
     "yamlio": 0,
     "registry": 0,
     "allocator": 0,
+    "filemodes": 0,
     "svgplot": 0,
     "finding_lexicon": 0,
     "progress": 0,

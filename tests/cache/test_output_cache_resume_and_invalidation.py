@@ -18,15 +18,19 @@ from fmbench.testing import comparable, make_catalog, read_eval, write_yaml
 pytestmark = pytest.mark.usefixtures("isolated_cache")
 
 EMBEDDER = '''
+import os
 import time
 import numpy as np
 
 
 class SlowEmbedder:
-    """Deterministic 3-d embedding; sleeps per call and logs each call's row count."""
+    """Deterministic 3-d embedding; sleeps per call and logs each call's row count.
 
-    def __init__(self, delay=0.0, log=None, scale=1.0):
-        self.delay, self.log, self.scale = delay, log, scale
+    The log's path comes from the environment: a file named in init_kwargs is an input of the
+    model, part of the cache key, and a log changes on every call."""
+
+    def __init__(self, delay=0.0, scale=1.0):
+        self.delay, self.log, self.scale = delay, os.environ.get("SLOW_EMBEDDER_LOG"), scale
 
     def embed(self, X):
         time.sleep(self.delay)
@@ -48,7 +52,7 @@ def run_cli(args: list[str]) -> None:
         raise AssertionError(f"fmbench {' '.join(args)} exited with {exc.code}") from None
 
 
-def setup(tmp_path: Path, *, delay: float, n: int = 60) -> tuple[Path, Path, Path]:
+def setup(tmp_path: Path, monkeypatch, *, delay: float, n: int = 60) -> tuple[Path, Path, Path]:  # noqa: ANN001
     (tmp_path / "pkg").mkdir(exist_ok=True)
     (tmp_path / "pkg" / "slow_embedder.py").write_text(EMBEDDER)
     rng = np.random.default_rng(0)
@@ -63,27 +67,29 @@ def setup(tmp_path: Path, *, delay: float, n: int = 60) -> tuple[Path, Path, Pat
         params={"linear_probe": {"Cs": [0.1, 1.0], "inner_folds": 3, "embed_chunk": 10}},
     )
     log = tmp_path / "calls.log"
+    monkeypatch.setenv("SLOW_EMBEDDER_LOG", str(log))
     cfg = write_yaml(
         tmp_path / "slow.yaml",
         {
             "model_id": "slow",
             "type": "python_class",
             "import_path": "slow_embedder:SlowEmbedder",
-            "init_kwargs": {"delay": delay, "log": str(log)},
+            "init_kwargs": {"delay": delay},
         },
     )
     return cat, cfg, log
 
 
 def embed_entries(cache: Path) -> list[Path]:
-    return sorted((cache / "outputs").glob("*/*/embeddings/embed/*.npy"))
+    return sorted((cache / "outputs").glob("*/*/embeddings.*/embed/*.npy"))
 
 
 @pytest.mark.slow
-def test_sigkill_half_way_then_resume_gives_the_same_record(tmp_path):
-    cat, cfg, log = setup(tmp_path, delay=0.6)
+def test_sigkill_half_way_then_resume_gives_the_same_record(tmp_path, monkeypatch):
+    cat, cfg, log = setup(tmp_path, monkeypatch, delay=0.6)
     cache = tmp_path / "fm-cache"
-    env = {**os.environ, "PYTHONPATH": str(tmp_path / "pkg"), "FMBENCH_CACHE": str(cache)}
+    path = os.pathsep.join(p for p in (str(tmp_path / "pkg"), os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, "PYTHONPATH": path, "FMBENCH_CACHE": str(cache)}
     args = ["run", "--suite", "SUITE-FM-TEST", "--model", str(cfg), "--catalog", str(cat)]
     proc = subprocess.Popen(
         [sys.executable, "-m", "fmbench", *args, "--out", str(tmp_path / "killed")],
@@ -118,7 +124,7 @@ def test_sigkill_half_way_then_resume_gives_the_same_record(tmp_path):
 def test_cache_reused_and_invalidated_by_model_config_and_dataset(tmp_path, monkeypatch):
     from fmbench.runner import run_suite
 
-    cat, cfg, log = setup(tmp_path, delay=0.0, n=30)
+    cat, cfg, log = setup(tmp_path, monkeypatch, delay=0.0, n=30)
     monkeypatch.syspath_prepend(str(tmp_path / "pkg"))
 
     def run(out: str, model: Path = cfg, **options) -> dict:
@@ -139,7 +145,7 @@ def test_cache_reused_and_invalidated_by_model_config_and_dataset(tmp_path, monk
             "model_id": "slow",
             "type": "python_class",
             "import_path": "slow_embedder:SlowEmbedder",
-            "init_kwargs": {"delay": 0.0, "log": str(log), "scale": 2.0},
+            "init_kwargs": {"delay": 0.0, "scale": 2.0},
         },
     )
     assert run("d", model=cfg2)["calls"] == 3
@@ -158,7 +164,7 @@ def test_classification_predictions_cached_per_fold_and_cache_cli(tmp_path, caps
     cache = tmp_path / "fm-cache"
     out1, out2, out3 = (str(tmp_path / n) for n in ("one", "two", "three"))
     run_cli(["run", "--suite", "SUITE-TOY-CLASS-CV", "--model", "logistic", "--out", out1])
-    folds = "logistic.*/DS-TOY-FMRI-CLASS.*/classification/fit_predict_proba/*.npy"
+    folds = "logistic.*/DS-TOY-FMRI-CLASS.*/classification.*/fit_predict_proba/*.npy"
     entries = sorted((cache / "outputs").glob(folds))
     assert len(entries) == 5  # one per fold
     run_cli(["run", "--suite", "SUITE-TOY-CLASS-CV", "--model", "logistic", "--out", out2])

@@ -257,7 +257,7 @@ def test_local_module_in_process(tmp_path: Path, clean_modules):  # noqa: ANN001
     """Two folders, one module name: each config gets its own class and fingerprint; sys.path untouched."""
     from fmbench.models.config import resolve_model_config
     from fmbench.models.factory import build_model
-    from fmbench.models.fingerprint import config_fingerprint
+    from fmbench.models.fingerprint import model_fingerprint
 
     path_before = list(sys.path)
     a = _model_folder(tmp_path / "a", module="fmb_conv_models", p=0.25)
@@ -268,7 +268,7 @@ def test_local_module_in_process(tmp_path: Path, clean_modules):  # noqa: ANN001
     for name, yaml in (("a", a), ("b", b), ("a", a)):
         config, _ = resolve_model_config(yaml)
         assert config.base_dir == yaml.parent.absolute()
-        fingerprints[name] = config_fingerprint(config)["source"]
+        fingerprints[name] = model_fingerprint(config).code.modules["fmb_conv_models"]["sha256"]
         module_file = yaml.parent / "fmb_conv_models.py"
         assert fingerprints[name] == hashlib.sha256(module_file.read_bytes()).hexdigest()
         model = build_model(config)

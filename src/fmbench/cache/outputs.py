@@ -1,11 +1,14 @@
-"""The output cache: keys, atomic entries, and helpers protocols call around model calls."""
+"""The output cache: keys, atomic entries, and helpers protocols call around model calls.
+
+Where entries live is ``fmbench.cache.layout``; listing and clearing them, ``fmbench.cache.inventory``.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import json
-import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,26 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from fmbench.cache.layout import ENTRY_EXTS, MANIFEST, cache_root, entries_under, safe_name, short_digest
 from fmbench.errors import ConfigError
 from fmbench.records.io import write_text_atomic
-
-ENTRY_EXTS = (".npy", ".json")
-
-
-def cache_root(root: str | Path | None = None) -> Path:
-    """``root``, else ``$FMBENCH_CACHE/outputs``, else ``~/.cache/fmbench/outputs``.
-
-    ``FMBENCH_CACHE`` is the root of all of fmbench's caches (model outputs here, parsed records
-    under ``leaderboard/``, the WordNet copy under ``nltk_data/``), as ``~/.cache/fmbench`` is.
-    """
-    if root is not None:
-        return Path(root).expanduser()
-    env = os.environ.get("FMBENCH_CACHE")
-    if env:
-        return Path(env).expanduser() / "outputs"
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "fmbench" / "outputs"
-
 
 # ---------------------------------------------------------------- content digests
 
@@ -79,25 +65,27 @@ def content_digest(obj: Any) -> str:
 
 # ---------------------------------------------------------------- the cache
 
-
-def _short(digest: str | None) -> str:
-    return (digest or "none").removeprefix("sha256:")[:12] or "none"
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name) or "_"
-
-
 @dataclass
 class OutputCache:
-    """Entries of one (model config, dataset, protocol); ``root=None`` disables it."""
+    """Entries of one key (model config and fingerprint, dataset, protocol); ``folder=None``: off.
+
+    ``manifest`` (what the key was made of) is written into the folder before its first entry,
+    with the state of the modules the model imported while it was built (``build_imports``), which
+    the next run compares with the disk before it reads the folder again."""
 
     root: Path | None
     folder: Path | None
     base: str
+    off_reason: str | None = None  # why this run's outputs are not cached (None: cached)
+    manifest: dict[str, Any] | None = None
+    build_imports: Any = None  # fmbench.models.build_imports.BuildImports
     hits: int = 0
     misses: int = 0
     written: list[Path] = field(default_factory=list)
+    kept: dict[str, int] = field(default_factory=dict)  # method -> entries read or written this run
+    _recorded: dict[str, Any] = field(default_factory=dict)  # modules seen while building, as last written
+    _recorded_names: frozenset[str] | None = None
+    _manifest_on_disk: bool = False
 
     @property
     def enabled(self) -> bool:
@@ -108,7 +96,7 @@ class OutputCache:
 
     def _paths(self, method: str, key: str) -> list[Path]:
         assert self.folder is not None
-        return [self.folder / _safe(method) / f"{key}{ext}" for ext in ENTRY_EXTS]
+        return [self.folder / safe_name(method) / f"{key}{ext}" for ext in ENTRY_EXTS]
 
     def get(self, method: str, part: Any) -> Any | None:
         """The stored value, or None (also for an unreadable entry, which is removed)."""
@@ -129,6 +117,7 @@ class OutputCache:
             self.misses += 1
             return None
         self.hits += 1
+        self.kept[method] = self.kept.get(method, 0) + 1
         return value
 
     def put(self, method: str, part: Any, value: Any) -> None:
@@ -138,15 +127,67 @@ class OutputCache:
         if isinstance(value, np.ndarray) and value.dtype != object:
             buf = io.BytesIO()
             np.save(buf, np.ascontiguousarray(value), allow_pickle=False)
-            write_text_atomic(npy, buf.getvalue())
-            self.written.append(npy)
+            path, data = npy, buf.getvalue()
+        else:
+            try:
+                path, data = js, json.dumps({"value": value}, ensure_ascii=False, allow_nan=False).encode()
+            except (TypeError, ValueError):
+                return  # not storable as JSON: simply not cached
+        self._write_manifest()
+        write_text_atomic(path, data)
+        self.written.append(path)
+        self.kept[method] = self.kept.get(method, 0) + 1
+
+    def _write_manifest(self) -> None:
+        """Write the manifest, again whenever building the model imported something new."""
+        if self.manifest is None or self.folder is None:
             return
+        names = frozenset(self.build_imports.names()) if self.build_imports is not None else frozenset()
+        if names == self._recorded_names:
+            return
+        seen = self.build_imports.describe(self._recorded) if self.build_imports is not None else {}
+        if seen != self._recorded or not self._manifest_on_disk:
+            text = json.dumps({**self.manifest, "seen_while_building": seen}, indent=1, sort_keys=True)
+            write_text_atomic(self.folder / MANIFEST, text)
+            self._recorded, self._manifest_on_disk = seen, True
+        self._recorded_names = names
+
+    def open(self) -> None:
+        """Check the folder before its entries are read: an earlier run's manifest must match the
+        key, and the modules it saw imported while building the model must be as they were;
+        otherwise (or without a manifest) its entries are dropped."""
+        assert self.folder is not None and self.manifest is not None
         try:
-            text = json.dumps({"value": value}, ensure_ascii=False, allow_nan=False)
-        except (TypeError, ValueError):
-            return  # not storable as JSON: simply not cached
-        write_text_atomic(js, text)
-        self.written.append(js)
+            existing = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            existing = None
+        recorded = existing.get("seen_while_building") if isinstance(existing, dict) else None
+        trusted = (
+            isinstance(existing, dict)
+            and existing.get("key") == self.base
+            and isinstance(recorded, dict)
+            and (self.build_imports is None or self.build_imports.unchanged(recorded))
+        )
+        if trusted:
+            self._recorded, self._manifest_on_disk = recorded, True  # type: ignore[assignment]
+            self.manifest["created"] = existing.get("created", self.manifest.get("created"))  # type: ignore[union-attr]
+            return
+        for p in entries_under(self.folder):
+            p.unlink(missing_ok=True)
+        (self.folder / MANIFEST).unlink(missing_ok=True)
+
+
+def _off(reason: str) -> OutputCache:
+    return OutputCache(root=None, folder=None, base="", off_reason=reason)
+
+
+def _protocol_settings(ctx: Any, namespace: str) -> dict[str, Any] | None:
+    """The suite settings a protocol's outputs depend on beyond their part: its split, params and
+    split seed. None for a namespace shared across protocols (embeddings depend on the rows only)."""
+    if namespace != (ctx.options.protocol or ctx.suite.protocol):
+        return None
+    return {"split": ctx.suite.split.model_dump(mode="json"), "params": ctx.suite.params,
+            "seed_split": ctx.seed_split}
 
 
 def cache_for(ctx: Any, namespace: str | None = None) -> OutputCache:
@@ -158,29 +199,78 @@ def cache_for(ctx: Any, namespace: str | None = None) -> OutputCache:
     memo = ctx.caches
     if ns in memo:
         return memo[ns]
+    if opts.no_cache:
+        memo[ns] = _off(opts.no_cache_reason or "--no-cache")
+        return memo[ns]
+    fingerprint = ctx.model_fingerprint()
+    if fingerprint.incomplete:
+        memo[ns] = _off(fingerprint.incomplete)
+        return memo[ns]
     config, ds = ctx.model_config, ctx.dataset
+    settings = _protocol_settings(ctx, ns)
     base = content_digest(
         {
             "model": config.digest(),
-            "fingerprint": ctx.model_fingerprint(),
+            "fingerprint": fingerprint.key_data(),
             "dataset": ds.digest,
             "dataset_id": ds.id,
             "namespace": ns,
+            "settings": settings,
         }
     )
-    if opts.no_cache:
-        cache = OutputCache(root=None, folder=None, base=base)
-    else:
-        root = cache_root(opts.cache_dir)
-        folder = (
-            root
-            / f"{_safe(config.model_id)}.{_short(config.digest())}"
-            / f"{_safe(ds.id)}.{_short(ds.digest)}"
-            / _safe(ns)
-        )
-        cache = OutputCache(root=root, folder=folder, base=base)
+    root = cache_root(opts.cache_dir)
+    folder = (
+        root
+        / f"{safe_name(config.model_id)}.{short_digest(config.digest())}"
+        / f"{safe_name(ds.id)}.{short_digest(ds.digest)}"
+        / f"{safe_name(ns)}.{base[:12]}"
+    )
+    manifest = {
+        "format": 1,
+        "key": base,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "model": {"id": config.model_id, "type": config.type, "config_digest": config.digest()},
+        "dataset": {"id": ds.id, "digest": ds.digest},
+        "protocol": ns,
+        "protocol_settings": settings,
+        **fingerprint.manifest(),
+    }
+    cache = OutputCache(root=root, folder=folder, base=base, manifest=manifest,
+                        build_imports=ctx.build_imports)
+    cache.open()
     memo[ns] = cache
     return cache
+
+
+def cache_status(ctx: Any, *, protocol_caches: bool = True) -> str:
+    """``on``, or ``off: <why>``, for the record's ``provenance.cache``.
+
+    ``protocol_caches``: whether the run's protocol sends model outputs through the cache at all."""
+    caches = [c for c in ctx.caches.values() if isinstance(c, OutputCache)]
+    reasons = [c.off_reason for c in caches if c.off_reason]
+    if reasons:
+        return f"off: {reasons[0]}"
+    if not protocol_caches:
+        return f"off: the {ctx.options.protocol or ctx.suite.protocol} protocol does not cache model outputs"
+    if ctx.options.no_cache:
+        return f"off: {ctx.options.no_cache_reason or '--no-cache'}"
+    return "on"
+
+
+def cache_counts(ctx: Any) -> dict[str, int]:
+    """Entries read from and computed for the cache this run (for the record's resources)."""
+    caches = [c for c in ctx.caches.values() if isinstance(c, OutputCache) and c.enabled]
+    return {"cache_hits": sum(c.hits for c in caches), "cache_misses": sum(c.misses for c in caches)}
+
+
+def kept_outputs(ctx: Any) -> dict[str, int]:
+    """Method -> entries this run has in the cache (read or written): what an interrupted run keeps."""
+    out: dict[str, int] = {}
+    for cache in ctx.caches.values():
+        if isinstance(cache, OutputCache) and cache.enabled:
+            for method, n in cache.kept.items():
+                out[method] = out.get(method, 0) + n
+    return out
 
 
 def cached_call(
@@ -225,68 +315,3 @@ def cached_chunks(
         if on_chunk is not None:
             on_chunk(hi, n)
     return out
-
-
-# ---------------------------------------------------------------- ls / clear
-
-
-def _entries(root: Path) -> list[Path]:
-    if not root.is_dir():
-        return []
-    return sorted(
-        p
-        for ext in ENTRY_EXTS
-        for p in root.glob(f"*/*/*/*/*{ext}")
-        if len(p.stem) == 64 and all(c in "0123456789abcdef" for c in p.stem)
-    )
-
-
-def list_cache(root: str | Path | None = None) -> list[dict[str, Any]]:
-    """One row per (model, dataset, protocol, method): entry count and bytes."""
-    base = cache_root(root)
-    rows: dict[tuple[str, ...], dict[str, Any]] = {}
-    for p in _entries(base):
-        model, dataset, protocol, method = p.relative_to(base).parts[:4]
-        row = rows.setdefault(
-            (model, dataset, protocol, method),
-            {
-                "model": model,
-                "dataset": dataset,
-                "protocol": protocol,
-                "method": method,
-                "entries": 0,
-                "bytes": 0,
-            },
-        )
-        row["entries"] += 1
-        row["bytes"] += p.stat().st_size
-    return [rows[k] for k in sorted(rows)]
-
-
-def clear_cache(
-    root: str | Path | None = None, *, model: str | None = None, dataset: str | None = None
-) -> int:
-    """Delete cache entries (optionally of one model id / dataset id); returns how many.
-
-    Only files laid out as cache entries are removed, then empty folders, so pointing
-    ``FMBENCH_CACHE`` at the wrong folder cannot delete anything else.
-    """
-    base = cache_root(root)
-    removed = 0
-    for p in _entries(base):
-        m, d = p.relative_to(base).parts[:2]
-        if model is not None and m.rsplit(".", 1)[0] != model:
-            continue
-        if dataset is not None and d.rsplit(".", 1)[0] != dataset:
-            continue
-        p.unlink(missing_ok=True)
-        removed += 1
-    for leftover in base.glob("*/*/*/*/.*.tmp") if base.is_dir() else []:
-        leftover.unlink(missing_ok=True)  # half-written entries of a killed run
-    for folder in sorted((p for p in base.glob("*/*/*/*") if p.is_dir()), reverse=True):
-        for f in (folder, folder.parent, folder.parent.parent, folder.parent.parent.parent):
-            try:
-                f.rmdir()
-            except OSError:
-                break
-    return removed

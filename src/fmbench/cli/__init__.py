@@ -19,6 +19,7 @@ try:  # typer >= 0.20 vendors click
 except ImportError:  # pragma: no cover - older typer on top of click
     from click import exceptions as click_exceptions
 
+from fmbench.cli.interrupted import CommandInterrupted
 from fmbench.errors import FmbenchError
 
 app = typer.Typer(
@@ -79,12 +80,23 @@ def fail(message: str, code: int = 2) -> None:
     raise SystemExit(code)
 
 
+def _interrupted(exc: KeyboardInterrupt, args: list[str]) -> None:
+    """Ctrl-C: one line saying what was kept and how to continue, exit status 130, no traceback."""
+    from fmbench.cli.interrupted import interrupted_line
+
+    print(interrupted_line(exc, args), file=sys.stderr)
+    raise SystemExit(130) from None
+
+
 def main(argv: list[str] | None = None) -> None:
+    args = list(argv) if argv is not None else sys.argv[1:]
     _register_all()
     try:
-        result = app(args=argv, prog_name="fmbench", standalone_mode=False)
+        result = app(args=args, prog_name="fmbench", standalone_mode=False)
     except FmbenchError as exc:
         fail(str(exc), exc.exit_code)
+    except CommandInterrupted as exc:  # Ctrl-C in run, run-robustness, quickstart
+        _interrupted(exc.run, args)
     except OSError as exc:  # a path the user gave cannot be read or written (permissions, file as folder)
         where = ": ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
         fail(f"{where}: {exc.strerror or exc}" if where else f"{type(exc).__name__}: {exc}", 2)
@@ -101,8 +113,9 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(130) from None
     except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        raise SystemExit(130) from None
+    except KeyboardInterrupt as exc:
+        _interrupted(exc, args)
+    if result == 130:  # Typer's answer to Ctrl-C in other commands (standalone_mode=False)
+        _interrupted(KeyboardInterrupt(), args)
     if isinstance(result, int) and result:
         raise SystemExit(result)

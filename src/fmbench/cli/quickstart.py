@@ -38,6 +38,11 @@ def run_quickstart(out: Path, *, suites: list[str] | None = None, evals: Path | 
                 outcome = run_suite(sid, model_id, target, catalog=catalog, data_dir=data_dir)
             except FmbenchError as exc:
                 raise ConfigError(f"quickstart: {sid} with {model_id} failed: {exc}") from None
+            except KeyboardInterrupt as exc:
+                from fmbench.cli.interrupted import as_interrupted
+
+                done = [f"{len(written)} run(s) in {runs_dir}"] if written else []
+                raise as_interrupted(exc, target=target, finished=done) from None
             primary = catalog.benchmark(suite.benchmark_id).primary_metric
             _say(f"{sid:28s} {model_id:18s} {primary} = {estimate_text(outcome.record.metrics.get(primary))}")
             written.append(target / "eval.yaml")

@@ -73,23 +73,27 @@ def run_robustness(
         from fmbench.errors import ConfigError
 
         raise ConfigError(f"--sampling-freq {sampling_freq:g}: must be a positive frequency in Hz")
+    from fmbench.cli.interrupted import as_interrupted
     from fmbench.progress import RichProgress
 
-    outcome = run(
-        model,
-        out,
-        suite_id=suite,
-        data=data,
-        data_options=data_options(data, label_column=label_column, meta_columns=None, text_column=None,
-                                  strata=strata),
-        probes=names,
-        sampling_freq=sampling_freq,
-        seed=seed,
-        batch_size=batch_size,
-        catalog_dirs=catalog or [],
-        data_dir=data_dir,
-        progress=RichProgress(),
-    )
+    try:
+        outcome = run(
+            model,
+            out,
+            suite_id=suite,
+            data=data,
+            data_options=data_options(data, label_column=label_column, meta_columns=None, text_column=None,
+                                      strata=strata),
+            probes=names,
+            sampling_freq=sampling_freq,
+            seed=seed,
+            batch_size=batch_size,
+            catalog_dirs=catalog or [],
+            data_dir=data_dir,
+            progress=RichProgress(),
+        )
+    except KeyboardInterrupt as exc:
+        raise as_interrupted(exc, target=out) from None
     rec = outcome.record
     from fmbench.reports.tables import estimate_text
 

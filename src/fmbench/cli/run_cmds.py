@@ -78,11 +78,16 @@ def run(
     suite_ids = list(dict.fromkeys(cat.suite(s).id for s in ids))  # unknown ids fail here, before any run
     options = {"predictions": predictions, "protocol": protocol, "resume": resume, "no_cache": no_cache}
     options = {k: v for k, v in options.items() if v not in (None, False)}
+    from fmbench.cli.interrupted import as_interrupted
+
     reading = data_options(data, label_column=label_column, meta_columns=meta_columns,
                            text_column=text_column, strata=strata)
     user = {"data": data, "data_options": reading}
     if len(suite_ids) == 1:
-        _run_one(cat, suite_ids[0], model, out, seed=seed, options=options, data_dir=data_dir, **user)
+        try:
+            _run_one(cat, suite_ids[0], model, out, seed=seed, options=options, data_dir=data_dir, **user)
+        except KeyboardInterrupt as exc:
+            raise as_interrupted(exc, target=out) from None
         return
     resolve_model_config(model, cat)  # a bad --model fails once, before the first suite runs
     finished: list[str] = []
@@ -91,6 +96,9 @@ def run(
             _run_one(cat, sid, model, out / sid, seed=seed, options=dict(options), data_dir=data_dir, **user)
         except (FmbenchError, OSError) as exc:
             raise _suite_failed(sid, exc, finished, suite_ids[len(finished) + 1:], out) from None
+        except KeyboardInterrupt as exc:
+            done = [f"{s} (in {out / s})" for s in finished]
+            raise as_interrupted(exc, target=out / sid, finished=done) from None
         finished.append(sid)
 
 

@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from fmbench.data.generators import GENERATORS
 from fmbench.data.loaders import LOADERS
 from fmbench.data.paths import check_writable_data_dir, resolve_data_dir
 from fmbench.errors import ConfigError, DataError, FmbenchError
+from fmbench.filemodes import temp_folder
 
 MANIFEST = "manifest.json"
 _FORMS = "a registered generator name, 'module:function' or 'file.py:function'"
@@ -256,7 +256,7 @@ def generate_dataset(card: DatasetCard, data_dir: str | Path | None = None, *, f
             return folder
     check_writable_data_dir(root)
     root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{card.id}.", dir=root))
+    tmp = temp_folder(root, prefix=f".{card.id}.")
     try:
         _run_generator(card, generator, tmp, _where(card, card_file))
         files = _hash_folder(tmp)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from fmbench.filemodes import temp_file
 
 
 def save_pickle(path: Path, data: Any, *, stale: str | None = None) -> str | None:  # noqa: ANN401
@@ -24,7 +25,7 @@ def save_pickle(path: Path, data: Any, *, stale: str | None = None) -> str | Non
             for old in path.parent.glob(stale):
                 if old != path:
                     old.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = temp_file(path.parent, prefix=f".{path.stem}.")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
@@ -35,7 +36,7 @@ def save_pickle(path: Path, data: Any, *, stale: str | None = None) -> str | Non
         return f"cache {path} not saved ({why}); the build is complete, the next one will be slower"
     finally:
         if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
 
 
 def load_pickle(path: Path | None) -> Any:  # noqa: ANN401

@@ -22,13 +22,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 import warnings
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from fmbench.filemodes import temp_folder
 from fmbench.metrics.findings import split_sentences
 
 NGRAM = 4
@@ -202,7 +202,7 @@ def install_wordnet(source: Path = WORDNET_SOURCE, cache: Path | None = None) ->
     if not all((source / f).exists() for f in WORDNET_FILES if f not in ("index.sense", "cntlist.rev")):
         return None
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".wordnet.", dir=target.parent))
+    tmp = temp_folder(target.parent, prefix=".wordnet.")
     try:
         for f in WORDNET_FILES:
             if (source / f).exists():

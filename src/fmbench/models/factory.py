@@ -12,6 +12,7 @@ from typing import Any
 
 from fmbench.errors import ConfigError, FmbenchError, ModelError
 from fmbench.models.config import ModelConfig
+from fmbench.models.import_closure import remember_imported
 from fmbench.registry import Registry
 
 BASELINES: Registry = Registry("built-in model", discover="fmbench.models.baselines")
@@ -44,6 +45,11 @@ def _builtin(config: ModelConfig) -> Any:
 # Modules imported from a model YAML's folder: module name -> that folder. At most one folder's
 # module of a given name is in sys.modules; loading another folder's evicts the previous one.
 _LOCAL_MODULES: dict[str, Path] = {}
+
+# Modules first imported along with a model's class module (module name -> their names), including
+# any it imports by computed name, which reading its source cannot find: the output cache records
+# them with its entries and checks them again before reusing the entries (fmbench.models.build_imports).
+IMPORTED_WITH: dict[str, set[str]] = {}
 
 
 def _split_import_path(config: ModelConfig) -> tuple[str, str]:
@@ -122,6 +128,7 @@ def import_class_module(config: ModelConfig) -> ModuleType:
     """The module of ``import_path``: from the model YAML's folder if it is there, else from sys.path."""
     module_name, _ = _split_import_path(config)
     file = local_module_file(module_name, config.base_dir)
+    before = set(sys.modules)
     try:
         if file is not None and config.base_dir is not None:
             return _import_local(config, module_name, config.base_dir, file)
@@ -143,6 +150,10 @@ def import_class_module(config: ModelConfig) -> ModuleType:
         raise ModelError(
             f"model {config.model_id}: importing {module_name!r} raised {type(exc).__name__}: {exc}"
         ) from None
+    finally:
+        new = set(sys.modules) - before
+        IMPORTED_WITH.setdefault(module_name, set()).update(new)
+        remember_imported(new)
 
 
 def preload_local_module(config: ModelConfig) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from pydantic import ValidationError
 
 from fmbench.bounded import tree_limit_problem
 from fmbench.errors import NotFoundError, RecordError, validation_messages
+from fmbench.filemodes import temp_file, temp_folder
 from fmbench.records.digest import with_digest
 from fmbench.records.earlier_format import FORMAT as EARLIER_FORMAT
 from fmbench.records.earlier_format import is_earlier_record, migrate_earlier_record
@@ -69,13 +69,15 @@ def record_to_yaml(record: EvalRecord) -> str:
 
 
 def write_text_atomic(path: str | Path, text: str | bytes) -> None:
-    """Write to a temporary file in the same folder, then rename over the target."""
+    """Write to a temporary file in the same folder, then rename over the target.
+
+    The file gets the mode the umask allows (0644 under umask 022), as a plain ``open()`` would."""
     path = Path(path)
     if path.is_dir():
         raise RecordError(f"{path}: is a directory; pass a file path to write")
     path.parent.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8") if isinstance(text, str) else text
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = temp_file(path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -83,7 +85,7 @@ def write_text_atomic(path: str | Path, text: str | bytes) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -91,7 +93,7 @@ def write_outputs(out_dir: str | Path, files: dict[str, str | bytes]) -> list[Pa
     """Write a run's files so that a failure leaves ``out_dir`` absent or as it was.
 
     A new folder is filled under a temporary name and renamed into place; an existing one
-    gets each file by atomic rename.
+    gets each file by atomic rename. Folder and files get the modes the umask allows.
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -99,7 +101,7 @@ def write_outputs(out_dir: str | Path, files: dict[str, str | bytes]) -> list[Pa
     if not out_dir.exists():
         try:
             out_dir.parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+            staging = temp_folder(out_dir.parent, prefix=f".{out_dir.name}.")
         except OSError as exc:
             raise RecordError(f"--out {out_dir}: cannot create the folder ({exc.strerror or exc})") from None
         try:

@@ -44,6 +44,7 @@ class RunOptions:
     predictions: str | Path | None = None  # score predictions made elsewhere (generation)
     resume: bool = False  # continue from the output cache
     no_cache: bool = False  # neither read nor write the output cache
+    no_cache_reason: str | None = None  # why the cache is off, for the record (default: --no-cache)
     cache_dir: str | Path | None = None  # where the output cache lives (default: FMBENCH_CACHE, ~/.cache)
     probes: tuple[str, ...] | None = None  # robustness: run only these probes (not rankable)
     sampling_freq: float | None = None  # robustness: Hz, when the dataset card has none
@@ -80,7 +81,16 @@ class RunContext:
     caches: dict[str, Any] = field(default_factory=dict)  # output caches of this run, by namespace
     warnings: list[str] = field(default_factory=list)  # doubtful choices, kept in the record
     probability_log: ProbabilityLog = field(default_factory=ProbabilityLog)  # what the output checks saw
+    build_imports: Any = None  # fmbench.models.build_imports.BuildImports: what building the model imported
     _model: Any = None
+    _fingerprint: Any = None
+
+    def __post_init__(self) -> None:
+        from fmbench.models.build_imports import BuildImports
+
+        if self.build_imports is None:
+            self.build_imports = BuildImports()
+            self.new_model = self.build_imports.watch(self.new_model)
 
     @property
     def model(self) -> Any:
@@ -99,14 +109,21 @@ class RunContext:
         known = possible_methods(self.model_config)
         return known if known is not None else methods_of(self.model)
 
-    def model_fingerprint(self) -> dict[str, Any]:
-        """The files and code behind the model (fmbench.models.fingerprint), once per run: part
-        of every output-cache key."""
-        if "_fingerprint" not in self.caches:
-            from fmbench.models.fingerprint import config_fingerprint
+    def model_fingerprint(self) -> Any:
+        """The files and code behind the model (``fmbench.models.fingerprint.ModelFingerprint``), made
+        once per run: part of every output-cache key. Big files' hashes are remembered in a sidecar
+        under the cache root, which is itself never hashed."""
+        if self._fingerprint is None:
+            from fmbench.cache.layout import HASH_SIDECAR, cache_root
+            from fmbench.models.file_hashes import FileHashes
+            from fmbench.models.fingerprint import model_fingerprint
 
-            self.caches["_fingerprint"] = config_fingerprint(self.model_config)
-        return self.caches["_fingerprint"]
+            root = cache_root(self.options.cache_dir)
+            hashes = FileHashes(root / HASH_SIDECAR)
+            self._fingerprint = model_fingerprint(self.model_config, hashes=hashes, exclude=(root,))
+            hashes.save()
+            self.build_imports.bind(self._fingerprint.roots, self._fingerprint.search)
+        return self._fingerprint
 
     def cluster_column(self) -> str | None:
         """What the bootstrap resamples whole: the suite's cluster column, else the column its
@@ -154,6 +171,7 @@ class Protocol(ABC):
     params_model: ClassVar[type[BaseModel]] = NoParams  # what a suite's ``params`` may hold
     scores_external_predictions: ClassVar[bool] = False  # can score predictions made elsewhere
     model_needs: ClassVar[tuple[str, ...]] = ()  # methods the model must have (checked before it is built)
+    caches_outputs: ClassVar[bool] = True  # model outputs go through the output cache (fmbench.cache)
 
     def check_compatible(self, ctx: RunContext) -> list[str]:
         """Problems that make this (suite, dataset, model) combination impossible, before compute."""

@@ -143,6 +143,7 @@ class RobustnessProtocol(Protocol):
     name = "robustness"
     params_model = RobustnessParams
     model_needs = ("predict_proba",)
+    caches_outputs = False  # every probe calls the model on freshly perturbed inputs
 
     def check_compatible(self, ctx: RunContext) -> list[str]:
         problems = []

@@ -86,7 +86,8 @@ def one_line(text: str, limit: int = 400) -> str:
 
 
 def run_command(argv: list[str], *, cwd: str | None, env: dict[str, str], timeout: float) -> tuple[int, str]:
-    """Run in a new session; on timeout kill the whole process group (children included)."""
+    """Run in a new session; on timeout kill the whole process group (children included), and on
+    Ctrl-C too: in its own session the command does not get the terminal's SIGINT itself."""
     proc = subprocess.Popen(
         argv,
         cwd=cwd,
@@ -105,6 +106,13 @@ def run_command(argv: list[str], *, cwd: str | None, env: dict[str, str], timeou
             pass
         _, err = proc.communicate()
         raise subprocess.TimeoutExpired(argv, timeout, stderr=err.decode("utf-8", "replace")) from None
+    except KeyboardInterrupt:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        raise
     return proc.returncode, err.decode("utf-8", "replace")
 
 
