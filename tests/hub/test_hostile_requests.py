@@ -148,6 +148,7 @@ ACCEPTED_BUT_INVALID = {
     "not-the-suites-dataset": lambda d: d["dataset"].update(id="DS-AD-MRI-SIM"),
     "n-above-dataset-n": lambda d: d["metrics"]["AUROC"].update(n=5000),
     "unknown-suite-reported": lambda d: d.update(suite_id="SUITE-NOPE", evidence="reported"),
+    "other-benchmarks-suite-reported": lambda d: d.update(suite_id="SUITE-AD-MRI", evidence="reported"),
     "undefined-metric-name": lambda d: d["metrics"].update({"=HYPERLINK(\"x\")": {"value": 0.5}}),
     "group-N-past-n": lambda d: d["stratified"]["scanner"][next(iter(d["stratified"]["scanner"]))].update(N=10_000),
     "slash-in-model-id": lambda d: d["model"].update(id="a/b"),

@@ -163,6 +163,9 @@ def record_intake_problems(record: EvalRecord, catalog: Catalog) -> list[str]:
         suite = catalog.suites.get(record.suite_id)
         if suite is None:
             problems.append(f"suite_id: unknown suite {record.suite_id!r}")
+        elif suite.benchmark_id != record.benchmark_id:  # reported records too (found by the fuzz test)
+            problems.append(f"suite_id: suite {suite.id!r} belongs to {suite.benchmark_id}, not "
+                            f"{record.benchmark_id}")
         elif record.evidence == "run" and record.dataset.id != suite.dataset_id:
             problems.append(f"dataset.id: {record.dataset.id!r} is not suite {suite.id}'s dataset "
                             f"{suite.dataset_id!r}")
