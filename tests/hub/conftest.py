@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hub_helpers import cli_env, free_port, missing
+from hub_helpers import cli_env, free_port, missing, reset_postgres
 
 from fmbench.testing import make_toy_record
 
@@ -82,22 +82,13 @@ def postgres_url():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _reset_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request, tmp_path):
     """An empty database of each backend."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'hub.sqlite3'}"
     url = request.getfixturevalue("postgres_url")
-    _reset_postgres(url)
+    reset_postgres(url)
     return url
 
 

@@ -53,3 +53,13 @@ def run_cli(
         timeout=timeout,
         env=env or cli_env(),
     )
+
+
+def reset_postgres(url: str) -> None:
+    """Drop everything in the test database (each test starts from an empty schema)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import psutil
 import pytest
-from hub_helpers import auth
+from hub_helpers import auth, reset_postgres
 
 from fmbench.catalog.registry import load_catalog
 from fmbench.hub.store import Store
@@ -165,10 +165,8 @@ def _depth(data, d=0) -> int:  # noqa: ANN001
 def test_fuzzed_submissions_never_break_the_hub(backend, server_factory, request, tmp_path):
     db = f"sqlite:///{tmp_path / 'fuzz.sqlite3'}"
     if backend == "postgresql":
-        from conftest import _reset_postgres
-
         db = request.getfixturevalue("postgres_url")
-        _reset_postgres(db)
+        reset_postgres(db)
     srv = server_factory(db)
     store = Store.open(srv.db_url)
     token = store.add_user("fuzzer")[1]
