@@ -332,7 +332,8 @@ def _review(hub: Hub, sub_id: int, body: Review, user: User) -> dict[str, Any]:
         raise HTTPException(404, exc.one_line()) from None
     except FmbenchError as exc:
         raise HTTPException(422, exc.one_line()) from None
-    hub.cache.refresh()  # the reviewer waits for the rebuild; readers keep the previous board meanwhile
+    # the reviewer waits until a board includes the decision; readers keep the previous board meanwhile
+    hub.cache.refresh(at_least=hub.store.accepted_version())
     return sub.to_api()
 
 

@@ -59,11 +59,14 @@ class LeaderboardCache:
         """Kept for callers that changed the store: rebuild now (as ``refresh``)."""
         self.refresh()
 
-    def refresh(self) -> BoardState:
-        """Rebuild now if the accepted records changed (writers call this after a change)."""
+    def refresh(self, at_least: int | None = None) -> BoardState:
+        """Rebuild now if the accepted records changed (writers call this after a change, with the
+        version their change produced). Writers queued behind one rebuild are all served by it: a
+        build reads the newest version, so it covers every change committed before it started."""
         with self._build_lock:
             state = self._state
-            if state is not None and state.version == self.store.accepted_version():
+            target = self.store.accepted_version() if at_least is None else at_least
+            if state is not None and state.version >= target:
                 return state
             return self._rebuild()
 
