@@ -260,10 +260,10 @@ def age_groups(age: np.ndarray) -> np.ndarray:
     return out
 
 
-def bootstrap_info(ctx: RunContext, grouped: GroupedResult, *, row_ids, clusters: np.ndarray | None,  # noqa: ANN001
+def bootstrap_info(ctx: RunContext, reps: np.ndarray | None, *, row_ids, clusters: np.ndarray | None,  # noqa: ANN001
                    primary: str) -> BootstrapInfo:
+    """The suite's resampling scheme and the primary metric's replicates ``reps`` (for pairing)."""
     scheme = ctx.scheme()
-    reps = grouped.replicates.get(primary)
     return BootstrapInfo(
         scheme=scheme_digest(scheme, dataset_digest=ctx.dataset.digest, row_ids=row_ids, clusters=clusters),
         B=scheme.n_boot, seed=scheme.seed, cluster=scheme.cluster_column, confidence=scheme.confidence,
@@ -330,8 +330,8 @@ def score(
         grouped,
         n_eval=len(meta),
         split=split,
-        bootstrap=bootstrap_info(ctx, grouped, row_ids=row_ids, clusters=clusters,
-                                 primary=ctx.benchmark.primary_metric),
+        bootstrap=bootstrap_info(ctx, grouped.replicates.get(ctx.benchmark.primary_metric), row_ids=row_ids,
+                                 clusters=clusters, primary=ctx.benchmark.primary_metric),
         details=details or {},
         timings=timings or {},
         rankable=rankable,

@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fmbench.errors import ConfigError, DataError, validation_messages
-from fmbench.metrics.bootstrap import BootstrapScheme, resample_counts, scheme_digest
+from fmbench.metrics.bootstrap import BootstrapScheme, resample_counts
 from fmbench.metrics.classification import CLASSIFICATION_METRICS, ClassificationData
 from fmbench.metrics.grouped import evaluate_grouped
 from fmbench.metrics.intervals import choose_interval
@@ -34,8 +34,16 @@ from fmbench.perturbations.summary import (
     report_details,
     summarise,
 )
-from fmbench.records.schema import BootstrapInfo, MetricValue, encode_replicates
-from fmbench.tasks.base import PROTOCOLS, Protocol, RunContext, TaskResult, call_model, clusters_for
+from fmbench.records.schema import MetricValue
+from fmbench.tasks.base import (
+    PROTOCOLS,
+    Protocol,
+    RunContext,
+    TaskResult,
+    bootstrap_info,
+    call_model,
+    clusters_for,
+)
 from fmbench.tasks.classification import encode_labels
 from fmbench.tasks.splits import holdout_split, predefined_split
 
@@ -226,12 +234,13 @@ class RobustnessProtocol(Protocol):
 
         curves = summarise(stream, probes, perf)
         meta = ctx.dataset.meta.iloc[test].reset_index(drop=True)
+        clusters = clusters_for(meta, ctx.cluster_column())
         grouped = evaluate_grouped(
             ClassificationData(yt, stream.clean, positive=positive),
             len(test),
             [CLASSIFICATION_METRICS[m] for m in PERF_METRICS],
             scheme=ctx.scheme(),
-            clusters=clusters_for(meta, ctx.cluster_column()),
+            clusters=clusters,
             directions={},
         )
         primary = ctx.benchmark.primary_metric
@@ -240,7 +249,6 @@ class RobustnessProtocol(Protocol):
             for m in PERF_METRICS
         }
         values, reasons = aggregate(curves, clean)
-        clusters = clusters_for(meta, ctx.cluster_column())
         reps = _robustness_replicates(stream, probes, yt, positive, ctx.scheme(), clusters)
         clustered = clusters is not None
         conf = ctx.scheme().confidence
@@ -292,18 +300,10 @@ class RobustnessProtocol(Protocol):
         checks = ctx.probability_log.summary()
         if checks is not None:
             details["output_checks"] = {"probabilities": checks}
-        scheme = ctx.scheme()
         primary_reps = (
             reps.get(primary) if primary in reps else grouped.replicates.get(primary.removeprefix("clean_"))
         )
-        bootstrap = BootstrapInfo(
-            scheme=scheme_digest(scheme, dataset_digest=ctx.dataset.digest, row_ids=test, clusters=clusters),
-            B=scheme.n_boot,
-            seed=scheme.seed,
-            cluster=scheme.cluster_column,
-            confidence=scheme.confidence,
-            replicates={} if primary_reps is None else {primary: encode_replicates(primary_reps)},
-        )
+        bootstrap = bootstrap_info(ctx, primary_reps, row_ids=test, clusters=clusters, primary=primary)
         return TaskResult(
             metrics=metrics,
             n_eval=len(test),
