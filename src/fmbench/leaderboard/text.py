@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from fmbench.leaderboard.model import Cell, GapSummary
+from fmbench.records.interval_notes import ci_tag
 
 DASH = "–"
 MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
@@ -57,11 +58,7 @@ def ci_text(cell: Cell | None, digits: int = 4) -> str:
     extended to the estimate."""
     if cell is None or cell.ci is None:
         return DASH
-    method = cell.ci_method or ""
-    tag = (
-        " (exact)" if method.startswith("Clopper-Pearson") else (" (widened)" if "widened" in method else "")
-    )
-    return f"[{cell.ci[0]:.{digits}f}, {cell.ci[1]:.{digits}f}]{tag}"
+    return f"[{cell.ci[0]:.{digits}f}, {cell.ci[1]:.{digits}f}]{ci_tag(cell.ci_method)}"
 
 
 INTERVAL_LEGEND = (
@@ -69,12 +66,6 @@ INTERVAL_LEGEND = (
     "0 or N or with a degenerate bootstrap; (widened) the percentile interval extended to "
     "the estimate, which it excluded. A missing interval has its reason in the note."
 )
-
-
-def p_text(p: float | None) -> str:
-    if p is None:
-        return DASH
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def p_phrase(p: float) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fmbench.catalog.schema import BenchmarkSpec, human_label
+from fmbench.records.interval_notes import ci_tag, p_text
 from fmbench.records.schema import EvalRecord, MetricValue
 
 
@@ -22,12 +23,7 @@ def method_mark(mv: MetricValue | None) -> str:
         return ""
     if mv.ci is None:
         return " (no CI)" if mv.reason else ""
-    method = mv.ci_method or ""
-    if method.startswith("Clopper-Pearson"):
-        return " (exact)"
-    if "widened" in method:
-        return " (widened)"
-    return ""
+    return ci_tag(mv.ci_method)
 
 
 INTERVAL_NOTE = (
@@ -112,12 +108,6 @@ def stratum_tables(record: EvalRecord, bench: BenchmarkSpec) -> list[tuple[str, 
     return out
 
 
-def p_text(p: float | None) -> str:
-    if p is None:
-        return "–"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
-
-
 def worst_group_rows(record: EvalRecord) -> list[list[str]]:
     rows = []
     for metric, s in record.subgroups.items():
@@ -136,8 +126,8 @@ def gap_rows(record: EvalRecord) -> list[list[str]]:
         if s.gaps:
             for dim, g in s.gaps.items():
                 ci = "–" if g.ci is None else f"[{g.ci[0]:.4f}, {g.ci[1]:.4f}]"
-                if g.ci is not None and "widened" in (g.ci_method or ""):
-                    ci += " (widened)"
+                if g.ci is not None:
+                    ci += ci_tag(g.ci_method)
                 rows.append(
                     [
                         metric,
