@@ -27,6 +27,11 @@ MAX_NODES = 1_000_000
 _DEEP_INDENT = re.compile(rb"\n {%d}" % MAX_DEPTH)
 
 
+def has_control_chars(text: str) -> bool:
+    """ASCII control characters (NUL included) or DEL: never valid in an id or a URL path."""
+    return any(ord(c) < 0x20 or ord(c) == 0x7F for c in text)
+
+
 class InputLimitError(ConfigError):
     """Input beyond fmbench's parsing limits (exit 2; HTTP 400 on the hub)."""
 

@@ -13,6 +13,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from fmbench.bounded import has_control_chars
+
 KiB = 1024
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -26,10 +28,6 @@ def route_limit(method: str, path: str, submission_limit: int) -> int:
     if path.endswith("/review"):
         return 16 * KiB
     return 64 * KiB
-
-
-def _has_control_chars(text: str) -> bool:
-    return any(ord(c) < 0x20 or ord(c) == 0x7F for c in text)
 
 
 async def _reply(send: Callable, status: int, detail: str) -> None:
@@ -46,7 +44,7 @@ class BodyLimitMiddleware:
         self.submission_limit = submission_limit
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] == "http" and _has_control_chars(scope.get("path", "")):
+        if scope["type"] == "http" and has_control_chars(scope.get("path", "")):
             # e.g. NUL in an id: PostgreSQL cannot even look it up (it once answered 500)
             await _reply(send, 400, "path: control characters are not allowed")
             return

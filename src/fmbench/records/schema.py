@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from fmbench.bounded import has_control_chars
+
 if TYPE_CHECKING:  # numpy loads with the first replicate array: checking records needs none
     import numpy as np
 
@@ -241,7 +243,7 @@ class BootstrapInfo(_Model):
 def _plain_id(v: str | None) -> str | None:
     """Ids appear in URLs and file names: no control characters, no '/' (a model id with '/' had
     an unreachable page; NUL cannot be stored in PostgreSQL)."""
-    if v is not None and (any(ord(c) < 0x20 or ord(c) == 0x7F for c in v) or "/" in v):
+    if v is not None and (has_control_chars(v) or "/" in v):
         raise ValueError("must not contain '/' or control characters")
     return v
 
