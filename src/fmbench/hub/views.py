@@ -136,27 +136,30 @@ class LeaderboardCache:
         return [records[i] for i in state.ids if i in records]
 
     def response_body(self, key: str, render: Callable[[Any], Any], *, gzip_ok: bool) -> tuple[bytes, bool] | None:
-        """(body, gzipped) of a rendered page: compressed once per version (level 6) and served to
-        every client that accepts gzip — a 4 MB board page is ~10x smaller on the wire, and no
-        request pays for compressing it again. None when ``render`` gives None."""
-        version, _ = self.current()
-        text = self.rendered(key, render)
+        """(body, gzipped) of a rendered page: encoded and compressed once per version (level 6) and
+        served to every client that accepts gzip — a 4 MB board page is ~10x smaller on the wire,
+        and no request pays for compressing it again. None when ``render`` gives None."""
+        version, board = self.current()
+        text = self._rendered_at(version, board, key, render)
         if text is None:
             return None
-        raw = text.encode("utf-8") if isinstance(text, str) else text
+        raw = self._rendered_at(version, board, key + "\x00bytes",
+                                lambda _: text.encode("utf-8") if isinstance(text, str) else text)
         if not gzip_ok or len(raw) < 1024:
             return raw, False
-        hit = self._rendered.get((version, key + "\x00gzip"))
-        if hit is None:
-            import gzip
+        import gzip
 
-            hit = gzip.compress(raw, compresslevel=6, mtime=0)
-            self._rendered[(version, key + "\x00gzip")] = hit
-        return hit, True
+        return self._rendered_at(version, board, key + "\x00gzip",
+                                 lambda _: gzip.compress(raw, compresslevel=6, mtime=0)), True
 
     def rendered(self, key: str, render: Callable[[Any], Any]) -> Any:
         """``render(board)`` computed once per version and key (a None result is not kept)."""
         version, board = self.current()
+        return self._rendered_at(version, board, key, render)
+
+    def _rendered_at(self, version: int, board: Any, key: str, render: Callable[[Any], Any]) -> Any:
+        """One version's rendering of ``key``: the text, its bytes and their gzip all come from the
+        same board, however the served version moves meanwhile."""
         hit = self._rendered.get((version, key))
         if hit is None:
             hit = render(board)
