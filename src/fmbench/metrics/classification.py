@@ -226,6 +226,36 @@ def balanced_accuracy_batch(d: ClassificationData, W: np.ndarray) -> np.ndarray:
     return recall.mean(axis=1)  # NaN when a class is absent from the resample
 
 
+def _mcc_from_confusion(cm: np.ndarray) -> np.ndarray:
+    """Matthews correlation (Gorodkin's multiclass R_K, scikit-learn's ``matthews_corrcoef``) of
+    confusion matrices ``[..., true, pred]``; NaN where it is undefined (all labels or all
+    predictions in one class, where scikit-learn returns 0)."""
+    t = cm.sum(axis=-1)  # true counts per class
+    p = cm.sum(axis=-2)  # predicted counts per class
+    s = cm.sum(axis=(-1, -2))
+    c = np.einsum("...kk->...", cm)
+    cov_ytyp = c * s - np.einsum("...k,...k->...", t, p)
+    cov_ypyp = s**2 - np.einsum("...k,...k->...", p, p)
+    cov_ytyt = s**2 - np.einsum("...k,...k->...", t, t)
+    denom = cov_ypyp * cov_ytyt
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denom > 0, cov_ytyp / np.sqrt(np.where(denom > 0, denom, 1)), np.nan)
+
+
+def mcc_point(d: ClassificationData) -> tuple[float, str | None]:
+    if len(d.y) == 0:
+        return np.nan, "no samples"
+    if len(np.unique(d.y)) < 2:
+        return np.nan, "MCC undefined: every sample has the same label"
+    if len(np.unique(d.pred)) < 2:
+        return np.nan, "MCC undefined: every prediction is the same class (scikit-learn reports 0)"
+    return float(skm.matthews_corrcoef(d.y, d.pred)), None
+
+
+def mcc_batch(d: ClassificationData, W: np.ndarray) -> np.ndarray:
+    return _mcc_from_confusion(_confusion_batch(d, W))
+
+
 def _recall_of(d: ClassificationData, cls: int, label: str) -> tuple[float, str | None]:
     if not d.binary:
         return np.nan, f"{label} is defined for binary tasks only"
@@ -342,6 +372,7 @@ CLASSIFICATION_METRICS: dict[str, Metric] = {
         Metric("Balanced Accuracy", balanced_accuracy_point, balanced_accuracy_batch),
         Metric("F1-Score", f1_point, f1_batch),
         Metric("Macro F1", macro_f1_point, macro_f1_batch),
+        Metric("MCC", mcc_point, mcc_batch),
         Metric(
             "Sensitivity", sensitivity_point, sensitivity_batch, binary_only=True, counts=sensitivity_counts
         ),
@@ -353,7 +384,7 @@ CLASSIFICATION_METRICS: dict[str, Metric] = {
     ]
 }
 
-_RANGES = {"Brier Score": ("lower", 0.0, 2.0), "ECE": ("lower", 0.0, 1.0)}
+_RANGES = {"Brier Score": ("lower", 0.0, 2.0), "ECE": ("lower", 0.0, 1.0), "MCC": ("higher", -1.0, 1.0)}
 for _m in CLASSIFICATION_METRICS.values():
     _direction, _lo, _hi = _RANGES.get(_m.name, ("higher", 0.0, 1.0))
     register_metric(

@@ -1,0 +1,122 @@
+"""Labelled DNA sequences (``loader: sequences``): FASTA or TSV/CSV, plain or gzip.
+
+Card params:
+
+- ``path`` (source ``file``) or ``package`` + ``resource`` (source ``package``): the file;
+  a folder takes ``params.file``.
+- ``label_column`` / ``label_candidates``: the label column (table) or header key (FASTA);
+  ``labels_file``: a TSV/CSV of ``id`` and label for a FASTA without labels in its headers;
+  ``sequence_column``: the table's sequence column (default ``seq`` or ``sequence``).
+- ``label_names``: ``{file value: name}``, e.g. ``{"0": non-enhancer, "1": enhancer}``, so
+  records and boards say what the classes are.
+- ``gc_bins``: GC-content bin edges as fractions (default [0.4, 0.5, 0.6]).
+- ``overlap_min_shared``: sequences sharing at least this many identical bases (either strand)
+  get the same ``overlap_group`` (``fmbench.data.sequence_overlap``; default 100, 0 turns it off).
+
+``X`` is the ``<U{longest}`` array of upper-case sequences (``fmbench.data.sequences``). Metadata
+computed from the sequence, so composition shortcuts show up as strata: ``length``,
+``gc_content``, ``gc_bin``, ``cpg_obs_exp`` and ``cpg_status`` (CpG-rich / CpG-poor),
+``overlap_group``; plus ``seq_id`` and the file's own metadata columns or header fields.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fmbench.catalog.schema import DatasetCard
+from fmbench.data.dataset import Dataset
+from fmbench.data.loaders import LOADERS
+from fmbench.data.sequence_files import Limits, is_fasta, read_fasta, read_sequence_table
+from fmbench.data.sequences import (
+    bin_fraction,
+    cpg_observed_expected,
+    cpg_status,
+    gc_content,
+    lengths,
+    to_array,
+)
+from fmbench.errors import ConfigError, DataError
+
+DEFAULT_GC_BINS = (0.4, 0.5, 0.6)
+DEFAULT_OVERLAP = 100
+OVERLAP_MAX_BASES = 50_000_000  # above this the overlap search would need GBs; the column is left out
+COMPUTED = ("seq_id", "length", "gc_content", "gc_bin", "cpg_obs_exp", "cpg_status", "overlap_group")
+
+
+def sequence_path(folder: Path, card: DatasetCard) -> Path:
+    if card.source == "package":
+        from fmbench.data.loaders.anndata_loader import package_file
+
+        return package_file(card)
+    path = folder if folder.is_file() else folder / card.params.get("file", "sequences.tsv.gz")
+    if not path.is_file():
+        raise DataError(f"dataset {card.id}: {path} not found; set params.path to a FASTA or TSV file")
+    return path
+
+
+def sequence_features(X: np.ndarray, *, gc_bins: tuple[float, ...] = DEFAULT_GC_BINS,
+                      overlap_min_shared: int = DEFAULT_OVERLAP) -> pd.DataFrame:
+    """The metadata computed from the sequences alone (every column but ``seq_id``)."""
+    gc = gc_content(X)
+    oe = cpg_observed_expected(X)
+    cols: dict[str, object] = {
+        "length": lengths(X),
+        "gc_content": np.round(gc, 4),
+        "gc_bin": bin_fraction(gc, gc_bins),
+        "cpg_obs_exp": np.round(oe, 4),
+        "cpg_status": cpg_status(X),
+    }
+    if overlap_min_shared and int(cols["length"].sum()) <= OVERLAP_MAX_BASES:  # type: ignore[union-attr]
+        from fmbench.data.sequence_overlap import overlap_groups
+
+        cols["overlap_group"] = overlap_groups(X, overlap_min_shared).groups
+    return pd.DataFrame(cols)
+
+
+def _label_names(card: DatasetCard) -> dict[str, str]:
+    names = card.params.get("label_names") or {}
+    if not isinstance(names, dict):
+        raise ConfigError(f"dataset card {card.id}: params.label_names must map file values to names")
+    return {str(k): str(v) for k, v in names.items()}
+
+
+@LOADERS.register("sequences")
+def load(folder: Path, card: DatasetCard, digest: str) -> Dataset:
+    path = sequence_path(folder, card)
+    params = card.params
+    label_column = params.get("label_column")
+    candidates = [str(c) for c in params.get("label_candidates") or ["label"]]
+    if is_fasta(path):
+        labels_file = params.get("labels_file")
+        table = read_fasta(path, label_column=label_column or candidates[0],
+                           labels_file=Path(labels_file).expanduser() if labels_file else None, limits=Limits())
+    else:
+        table = read_sequence_table(path, sequence_column=params.get("sequence_column"),
+                                    label_column=label_column, label_candidates=candidates, limits=Limits())
+    label_name = table.label_column
+    if card.source == "package" and not digest:  # the pinned file itself (as for a packaged .h5ad)
+        from fmbench.data.loaders.anndata_loader import file_digest
+
+        digest = file_digest(path, card)
+    X = to_array(table.sequences)
+    names = _label_names(card)
+    if names:
+        unknown = sorted(set(table.labels) - set(names))
+        if unknown:
+            raise DataError(f"{path}: label {unknown[0]!r} is not one of params.label_names "
+                            f"({', '.join(names)}) in dataset card {card.id}")
+    labels = np.array([names.get(v, v) if v is not None else None for v in table.labels], dtype=object)
+    gc_bins = tuple(params.get("gc_bins") or DEFAULT_GC_BINS)
+    overlap = int(params.get("overlap_min_shared", DEFAULT_OVERLAP) or 0)
+    meta = pd.concat([pd.DataFrame({"seq_id": table.ids}),
+                      sequence_features(X, gc_bins=gc_bins, overlap_min_shared=overlap)], axis=1)
+    for name, values in table.meta.items():
+        column = name if name not in meta.columns else f"file_{name}"
+        meta[column] = values
+    meta[label_name] = labels
+    card = card.model_copy(update={"params": {**params, "label_column": label_name}})
+    return Dataset(card=card, digest=digest, meta=meta, X=X, y=labels,
+                   extras={"sequence_lines": table.lines})
