@@ -276,6 +276,8 @@ def evaluate(
     meta_columns: Sequence[str] | None = None,
     text_column: str | None = None,
     strata: Sequence[str] | None = None,
+    sequence_column: str | None = None,
+    labels_file: str | Path | None = None,
 ) -> EvaluationResult:
     """Evaluate ``model`` on ``suite``; returns an :class:`EvaluationResult`.
 
@@ -288,7 +290,8 @@ def evaluate(
     written if anything fails). ``progress``: True prints each stage to stderr and shows a bar for long
     work; or pass your own ``fmbench.progress.ProgressReporter``. ``data``: your own data instead of
     the suite's dataset (a folder or file, as ``fmbench run --data``), read with ``label_column``,
-    ``meta_columns``, ``text_column`` and reported by ``strata``.
+    ``meta_columns``, ``text_column`` (``sequence_column``, ``labels_file`` for DNA sequences) and
+    reported by ``strata``.
     """
     from fmbench.models.config import parse_model_config, resolve_model_config
     from fmbench.runner import prepare_context, run_context, with_user_data
@@ -301,12 +304,15 @@ def evaluate(
 
         reading = DataOptions(label_column=label_column, text_column=text_column,
                               meta_columns=None if meta_columns is None else tuple(meta_columns),
-                              strata=None if strata is None else tuple(strata))
+                              strata=None if strata is None else tuple(strata),
+                              sequence_column=sequence_column,
+                              labels_file=None if labels_file is None else Path(labels_file))
         cat, dataset, data_provenance = with_user_data(cat, suite_spec.id, data, reading)
         suite_spec = cat.suite(suite_spec.id)
-    elif any(v is not None for v in (label_column, meta_columns, text_column, strata)):
-        raise ConfigError("label_column=, meta_columns=, text_column= and strata= read your own data: "
-                          "pass data= too")
+    elif any(v is not None for v in (label_column, meta_columns, text_column, strata, sequence_column,
+                                     labels_file)):
+        raise ConfigError("label_column=, meta_columns=, text_column=, sequence_column=, labels_file= and "
+                          "strata= read your own data: pass data= too")
     options: dict[str, Any] = {"protocol": protocol} if protocol else {}
     provenance_extra: dict[str, Any] | None = None
     new_model: Callable[[], Any] | None = None

@@ -64,6 +64,8 @@ def sklearn_reference(name: str, d: ClassificationData) -> float:
         return skm.brier_score_loss(y, P, labels=list(range(P.shape[1])), scale_by_half=False)
     if name == "ECE":
         return _ece_reference(y, P)
+    if name == "MCC":  # scikit-learn returns 0 where MCC is undefined (one label or one predicted class)
+        return skm.matthews_corrcoef(y, pred) if len(set(y)) > 1 and len(set(pred)) > 1 else np.nan
     raise KeyError(name)
 
 
@@ -132,3 +134,30 @@ def test_single_class_auroc_is_undefined_not_zero():
     value, reason = CLASSIFICATION_METRICS["AUROC"].point(d)
     assert np.isnan(value)
     assert "one class" in reason
+
+
+def test_mcc_point_and_every_bootstrap_replicate_match_sklearn() -> None:
+    """MCC (binary and multiclass) equals scikit-learn's matthews_corrcoef on the data and on
+    each resample (replicate b = counts of each row in resample b); undefined stays NaN."""
+    from sklearn.metrics import matthews_corrcoef
+
+    from fmbench.metrics.classification import ClassificationData, mcc_batch, mcc_point
+
+    rng = np.random.default_rng(11)
+    for K in (2, 4):
+        n = 150
+        y = rng.integers(0, K, n)
+        logits = rng.standard_normal((n, K)) + 1.5 * np.eye(K)[y]
+        P = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        d = ClassificationData(y, P)
+        value, reason = mcc_point(d)
+        assert reason is None and value == pytest.approx(matthews_corrcoef(y, P.argmax(1)))
+        idx = rng.integers(0, n, (40, n))
+        W = np.stack([np.bincount(r, minlength=n) for r in idx]).astype(float)
+        got = mcc_batch(d, W)
+        want = [matthews_corrcoef(y[r], P.argmax(1)[r]) for r in idx]
+        np.testing.assert_allclose(got, want, atol=1e-12)
+    one_class_predictions = ClassificationData(np.array([0, 1, 1, 0]), np.tile([0.3, 0.7], (4, 1)))
+    value, reason = mcc_point(one_class_predictions)
+    assert np.isnan(value) and "same class" in reason  # scikit-learn says 0.0; we say undefined
+    assert np.isnan(mcc_batch(one_class_predictions, np.ones((1, 4))))[0]

@@ -28,6 +28,7 @@ def test_registry_covers_every_builtin_metric_with_matching_directions():
         "Balanced Accuracy",
         "F1-Score",
         "Macro F1",
+        "MCC",
         "Sensitivity",
         "Specificity",
         "Brier Score",
@@ -59,6 +60,7 @@ SLOW_REFERENCE = {  # scikit-learn (or by hand), on the data's rows
     "AUROC": lambda d: skm.roc_auc_score(d.y, d.proba[:, 1]),
     "Accuracy": lambda d: skm.accuracy_score(d.y, d.proba.argmax(axis=1)),
     "Balanced Accuracy": lambda d: skm.balanced_accuracy_score(d.y, d.proba.argmax(axis=1)),
+    "MCC": lambda d: skm.matthews_corrcoef(d.y, d.proba.argmax(axis=1)),
     "F1-Score": lambda d: skm.f1_score(d.y, d.proba.argmax(axis=1)),  # binary: the positive class
     "Macro F1": lambda d: skm.f1_score(d.y, d.proba.argmax(axis=1), average="macro"),
     "Sensitivity": lambda d: skm.recall_score(d.y, d.proba.argmax(axis=1), pos_label=1),

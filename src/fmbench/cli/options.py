@@ -24,7 +24,8 @@ DataOption = Annotated[
         "--data",
         help="Your own data instead of the suite's dataset (the suite keeps protocol, split, metrics): a "
         "folder with X.npy + meta.csv, or the hub's earlier X.npy + y.npy + metadata.csv + info.json; or a "
-        "file: .csv, .tsv, .parquet (table), .h5ad (a sparse X stays sparse), .jsonl (texts).",
+        "file: .csv, .tsv, .parquet (table), .h5ad (a sparse X stays sparse), .jsonl (texts), DNA sequences "
+        "(FASTA .fa/.fasta/.fna, or a .tsv/.csv with a seq column; .gz allowed).",
     ),
 ]
 LabelColumnOption = Annotated[
@@ -42,6 +43,16 @@ TextColumnOption = Annotated[
     typer.Option("--text-column", help="With --data texts (.jsonl, .csv): the field holding the text "
                  "(default: text)."),
 ]
+SequenceColumnOption = Annotated[
+    str | None,
+    typer.Option("--sequence-column", help="With --data DNA sequences in a TSV/CSV: the column holding the "
+                 "sequence (default: seq or sequence)."),
+]
+LabelsFileOption = Annotated[
+    Path | None,
+    typer.Option("--labels", help="With --data FASTA: a TSV/CSV with an id column and the label column, "
+                 "for FASTA headers without label=… fields."),
+]
 StrataOption = Annotated[
     str | None,
     typer.Option("--strata", help="With --data: comma-separated metadata columns to report metrics by "
@@ -50,13 +61,14 @@ StrataOption = Annotated[
 
 
 def data_options(data: Path | None, *, label_column: str | None, meta_columns: str | None,
-                 text_column: str | None, strata: str | None):  # noqa: ANN201 - DataOptions | None
+                 text_column: str | None, strata: str | None, sequence_column: str | None = None,
+                 labels_file: Path | None = None):  # noqa: ANN201 - DataOptions | None
     """The ``--data`` reading options as ``fmbench.data.user_data.DataOptions`` (None without
     ``--data``; any of them without ``--data`` is refused, since it would be silently ignored)."""
     from fmbench.errors import ConfigError
 
     given = {"--label-column": label_column, "--meta-columns": meta_columns, "--text-column": text_column,
-             "--strata": strata}
+             "--strata": strata, "--sequence-column": sequence_column, "--labels": labels_file}
     if data is None:
         used = [flag for flag, value in given.items() if value is not None]
         if used:
@@ -73,4 +85,5 @@ def data_options(data: Path | None, *, label_column: str | None, meta_columns: s
         return parts
 
     return DataOptions(label_column=label_column or None, meta_columns=names("--meta-columns", meta_columns),
-                       text_column=text_column or None, strata=names("--strata", strata))
+                       text_column=text_column or None, strata=names("--strata", strata),
+                       sequence_column=sequence_column or None, labels_file=labels_file)

@@ -12,6 +12,8 @@ from fmbench.cli.options import (
     DataDirOption,
     DataOption,
     LabelColumnOption,
+    LabelsFileOption,
+    SequenceColumnOption,
     StrataOption,
     data_options,
 )
@@ -32,6 +34,8 @@ def run_robustness(
     ] = None,
     data: DataOption = None,
     label_column: LabelColumnOption = None,
+    sequence_column: SequenceColumnOption = None,
+    labels_file: LabelsFileOption = None,
     strata: StrataOption = None,
     probes: Annotated[
         str | None,
@@ -83,7 +87,7 @@ def run_robustness(
             suite_id=suite,
             data=data,
             data_options=data_options(data, label_column=label_column, meta_columns=None, text_column=None,
-                                      strata=strata),
+                                      strata=strata, sequence_column=sequence_column, labels_file=labels_file),
             probes=names,
             sampling_freq=sampling_freq,
             seed=seed,

@@ -13,7 +13,9 @@ from fmbench.cli.options import (
     DataDirOption,
     DataOption,
     LabelColumnOption,
+    LabelsFileOption,
     MetaColumnsOption,
+    SequenceColumnOption,
     StrataOption,
     TextColumnOption,
     data_options,
@@ -53,6 +55,8 @@ def run(
     label_column: LabelColumnOption = None,
     meta_columns: MetaColumnsOption = None,
     text_column: TextColumnOption = None,
+    sequence_column: SequenceColumnOption = None,
+    labels_file: LabelsFileOption = None,
     strata: StrataOption = None,
     catalog: CatalogOption = None,
     data_dir: DataDirOption = None,
@@ -81,7 +85,8 @@ def run(
     from fmbench.cli.interrupted import as_interrupted
 
     reading = data_options(data, label_column=label_column, meta_columns=meta_columns,
-                           text_column=text_column, strata=strata)
+                           text_column=text_column, strata=strata, sequence_column=sequence_column,
+                           labels_file=labels_file)
     user = {"data": data, "data_options": reading}
     if len(suite_ids) == 1:
         try:

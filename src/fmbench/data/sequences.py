@@ -130,11 +130,13 @@ def cpg_observed_expected(X: np.ndarray) -> np.ndarray:
 
 def cpg_status(X: np.ndarray, *, min_gc: float = 0.5, min_obs_exp: float = 0.6) -> np.ndarray:
     """``CpG-rich`` where GC >= 50% and CpG o/e >= 0.6 (the Gardiner-Garden-Frommer island
-    criteria without the 200 bp minimum, which every sequence here meets or is shorter than),
-    else ``CpG-poor``; None where undefined."""
+    criteria without the 200 bp minimum), else ``CpG-poor`` (a sequence without C or G has no CpG:
+    poor); None only for a sequence with no A/C/G/T base."""
     gc, oe = gc_content(X), cpg_observed_expected(X)
-    out = np.where((gc >= min_gc) & (oe >= min_obs_exp), "CpG-rich", "CpG-poor").astype(object)
-    out[np.isnan(gc) | np.isnan(oe)] = None
+    with np.errstate(invalid="ignore"):
+        rich = (gc >= min_gc) & (oe >= min_obs_exp)
+    out = np.where(rich, "CpG-rich", "CpG-poor").astype(object)
+    out[np.isnan(gc)] = None
     return out
 
 

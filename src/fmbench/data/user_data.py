@@ -9,6 +9,9 @@ the hub's earlier folder    ``X.npy`` + ``y.npy`` (+ ``metadata.csv``,          
 table                       ``.csv``, ``.tsv``, ``.parquet``                    ``table_file``
 single-cell                 ``.h5ad`` (a sparse X stays sparse)                 ``anndata``
 texts                       ``.jsonl``, or a ``.csv`` with a text column        ``text_file``
+DNA sequences               FASTA (``.fa``, ``.fasta``, ``.fna``; labels in     ``sequences``
+                            the headers or ``--labels FILE``), or a TSV/CSV
+                            with a ``seq``/``sequence`` column; ``.gz`` allowed
 ==========================  ==================================================  ====================
 
 The suite still decides protocol, split, metrics and bootstrap (``adapt_suite``): only what names
@@ -38,13 +41,17 @@ from fmbench.data.digest import combined_digest, file_sha256
 from fmbench.data.loaders import LOADERS
 from fmbench.data.loaders.table_file import TABLE_SUFFIXES
 from fmbench.data.loaders.text_file import TEXT_SUFFIXES
+from fmbench.data.sequence_files import SEQUENCE_COLUMNS, base_suffix, is_fasta
+from fmbench.data.sequence_files import TABLE_SUFFIXES as SEQUENCE_TABLE_SUFFIXES
 from fmbench.errors import ConfigError, DataError, NotFoundError
 
 SUPPORTED = (
     "a folder with X.npy + meta.csv, or X.npy + y.npy (+ metadata.csv, info.json); "
-    "or a file: .csv, .tsv, .parquet, .h5ad, .jsonl"
+    "or a file: .csv, .tsv, .parquet, .h5ad, .jsonl, FASTA (.fa, .fasta, .fna), or .tsv.gz/.csv.gz/.fa.gz "
+    "of DNA sequences"
 )
-FLAGS = {"label_column": "--label-column", "meta_columns": "--meta-columns", "text_column": "--text-column"}
+FLAGS = {"label_column": "--label-column", "meta_columns": "--meta-columns", "text_column": "--text-column",
+         "sequence_column": "--sequence-column", "labels_file": "--labels"}
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,8 @@ class DataOptions:
     meta_columns: tuple[str, ...] | None = None
     text_column: str | None = None
     strata: tuple[str, ...] | None = None
+    sequence_column: str | None = None  # DNA tables: the sequence column (default seq or sequence)
+    labels_file: Path | None = None  # FASTA: a TSV/CSV of id and label
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,7 @@ EARLIER_FOLDER = Format("earlier hub folder", "earlier_hub_folder",
 TABLE = Format("table", "table_file", ())
 H5AD = Format("h5ad", "anndata", (), hashes_itself=True)
 TEXTS = Format("texts", "text_file", ())
+SEQUENCES = Format("sequences", "sequences", ())
 
 
 @dataclass(frozen=True)
@@ -88,10 +98,16 @@ def _csv_header(path: Path) -> list[str]:
     import pandas as pd
 
     try:
-        sep = "\t" if path.suffix.lower() == ".tsv" else ","
+        sep = "\t" if base_suffix(path) in (".tsv", ".txt") else ","
         return [str(c) for c in pd.read_csv(path, nrows=0, sep=sep)]
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError):
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError):
         return []  # the table loader reports the problem
+
+
+def _is_sequence_table(path: Path, options: DataOptions) -> bool:
+    if options.sequence_column:
+        return True
+    return bool(set(_csv_header(path)) & set(SEQUENCE_COLUMNS)) and not options.text_column
 
 
 def detect_format(path: Path, options: DataOptions) -> Format:
@@ -111,6 +127,15 @@ def detect_format(path: Path, options: DataOptions) -> Format:
     suffix = path.suffix.lower()
     if path.stat().st_size == 0:
         raise DataError(f"--data {path}: the file is empty")
+    if is_fasta(path):
+        return SEQUENCES
+    if suffix in (".gz", ".gzip"):
+        if base_suffix(path) in SEQUENCE_TABLE_SUFFIXES and _is_sequence_table(path, options):
+            return SEQUENCES
+        raise DataError(f"--data {path}: a compressed file is read only as DNA sequences (FASTA, or a "
+                        f"TSV/CSV with a seq column); decompress other tables first")
+    if suffix in SEQUENCE_TABLE_SUFFIXES and _is_sequence_table(path, options):
+        return SEQUENCES
     if suffix == ".h5ad":
         return H5AD
     if suffix in TEXT_SUFFIXES:
@@ -126,7 +151,8 @@ def detect_format(path: Path, options: DataOptions) -> Format:
 
 def dataset_name(path: Path) -> str:
     """An id-safe name from the folder or file name (``DS-USER-<name>``)."""
-    raw = path.resolve().name if path.is_dir() else path.stem
+    unzipped = Path(path.stem) if path.suffix.lower() in (".gz", ".gzip") else path
+    raw = path.resolve().name if path.is_dir() else unzipped.stem
     return re.sub(r"[^A-Za-z0-9._-]+", "-", raw).strip("-._") or "data"
 
 
@@ -155,6 +181,10 @@ def user_card(path: Path, fmt: Format, suite: SuiteSpec, options: DataOptions) -
         params["meta_columns"] = list(options.meta_columns)
     if options.text_column:
         params["text_column"] = options.text_column
+    if options.sequence_column:
+        params["sequence_column"] = options.sequence_column
+    if options.labels_file is not None:
+        params["labels_file"] = str(options.labels_file)
     name = dataset_name(path)
     return DatasetCard(
         id=f"DS-USER-{name}",
@@ -216,13 +246,25 @@ def load_user_data(path: str | Path, suite: SuiteSpec, options: DataOptions | No
     options = options or DataOptions()
     path = Path(path).expanduser()
     fmt = detect_format(path, options)
+    if options.labels_file is not None and not (fmt is SEQUENCES and is_fasta(path)):
+        raise ConfigError(f"--labels applies to a FASTA file of sequences; --data {path.name} is read as "
+                          f"{fmt.name}, whose labels are a column; drop --labels (or use --label-column)")
+    if options.sequence_column and fmt is not SEQUENCES:
+        raise ConfigError(f"--sequence-column applies to DNA sequences in a TSV/CSV; --data {path.name} is "
+                          f"read as {fmt.name}")
     if options.meta_columns and fmt is not TABLE:
         raise ConfigError(f"--meta-columns applies to a table (.csv, .tsv, .parquet); --data {path.name} "
                           f"is read as {fmt.name}, whose metadata are its own columns; drop --meta-columns")
     card = user_card(path, fmt, suite, options)
     files = None if fmt.hashes_itself else files_digest(path, fmt)
+    if options.labels_file is not None:
+        labels = Path(options.labels_file).expanduser()
+        if not labels.is_file():
+            raise NotFoundError(f"--labels {labels}: no such file")
+        files = combined_digest({"data": files or "", "labels": file_sha256(labels)})
     dataset = LOADERS.get(fmt.loader)(path, card, files or "")
-    read_as = {k: dataset.card.params.get(k) for k in ("label_column", "text_column", "meta_columns")
+    read_as = {k: dataset.card.params.get(k) for k in ("label_column", "text_column", "meta_columns",
+                                                      "sequence_column")
                if dataset.card.params.get(k) is not None}
     dataset.digest = user_digest(files or dataset.digest, fmt, read_as)
     adapted, notes = adapt_suite(suite, dataset, options)
