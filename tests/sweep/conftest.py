@@ -34,3 +34,12 @@ def dask_cluster(data_dir, sweep_cache):  # noqa: ANN001, ANN201
     finally:
         client.close()
         cluster.close()
+
+
+@pytest.fixture(scope="session")
+def slurm_env():  # noqa: ANN201
+    """A one-node Slurm cluster on localhost (slurm_helpers); yields the environment with SLURM_CONF."""
+    from slurm_helpers import slurm_cluster
+
+    with slurm_cluster() as env:
+        yield env
