@@ -76,7 +76,8 @@ def record_from_result(ctx: RunContext, result: TaskResult, *, wall_s: float, se
     inference = result.timings.get("inference_s")
     record = EvalRecord(
         eval_id=make_eval_id(ctx.suite.id, ctx.model_id, created_s,
-                             ctx.dataset.digest + ctx.model_config.digest()),
+                             f"{ctx.dataset.digest}{ctx.model_config.digest()}|{ctx.seed_split}|{ctx.seed_bootstrap}"
+                             f"|{protocol_name(ctx)}"),
         benchmark_id=ctx.benchmark.id,
         suite_id=ctx.suite.id,
         model=ModelRef(id=ctx.model_id, name=ctx.model_config.display_name,

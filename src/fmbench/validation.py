@@ -65,6 +65,25 @@ def _earlier(data: Any, path: Path, convert: bool, converted: list[Path] | None)
     return []
 
 
+def sweep_file_problems(data: dict, path: Path, extra_catalog: Iterable[Path] = ()) -> list[str]:
+    """A sweep file (``kind: sweep``): its fields and grid limits, then that every suite exists and
+    every model config loads (``fmbench.sweep.run.plan_sweep``, which runs nothing)."""
+    from fmbench.sweep.run import plan_sweep
+    from fmbench.sweep.spec import SweepSpec, sweep_problems
+
+    problems = sweep_problems(data, source=str(path))
+    if problems:
+        return problems
+    spec = SweepSpec.model_validate(data)
+    if extra_catalog:
+        spec = spec.model_copy(update={"catalog": [*spec.catalog, *(str(Path(c).absolute()) for c in extra_catalog)]})
+    try:
+        plan_sweep(spec, base=path.absolute().parent, source=str(path))
+    except FmbenchError as exc:
+        return [exc.one_line()]
+    return []
+
+
 def validate_paths(paths: Iterable[Path], *, extra_catalog: Iterable[Path] = (),
                    warnings: list[str] | None = None, convert: bool = False,
                    converted: list[Path] | None = None, strict: bool = False) -> tuple[int, list[str]]:
@@ -72,6 +91,8 @@ def validate_paths(paths: Iterable[Path], *, extra_catalog: Iterable[Path] = (),
     are appended to ``warnings`` when a list is given. Files of the hub's earlier format are
     recognised and explained (converted with ``convert``, paths appended to ``converted``)."""
     from fmbench.catalog.earlier_format import recognise_earlier
+    from fmbench.sweep.spec import is_sweep_data
+
     catalog = load_catalog(extra_catalog)
     problems: list[str] = []
     paths = list(paths)
@@ -86,6 +107,9 @@ def validate_paths(paths: Iterable[Path], *, extra_catalog: Iterable[Path] = (),
             data = read_yaml(f)
             if _looks_like_record(data):
                 records.append((source, parse_record(data, source=source)))
+                continue
+            if is_sweep_data(data):
+                problems += sweep_file_problems(data, f, extra_catalog)
                 continue
             if recognise_earlier(data) is not None:
                 problems += _earlier(data, f, convert, converted)

@@ -37,8 +37,9 @@ LAYER = {
     "tasks": 4,
     "spec_checks": 5,
     "runner": 6,
-    "validation": 6,
     "api": 7,
+    "sweep": 7,  # grids of runs on Dask: runner, leaderboard (boards of the sweep's records)
+    "validation": 7.5,  # also checks sweep files, whose grid it resolves (fmbench.sweep)
     "testing": 7,
     "leaderboard": 2,
     "hub": 8,

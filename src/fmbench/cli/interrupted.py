@@ -5,7 +5,8 @@ and their records and reports all at once at the end (``fmbench.records.io.write
 an interrupted run leaves no partial files, only cache entries. Reading the cache is the
 default; ``run --resume`` says so explicitly (and refuses ``--no-cache``), so the command to
 continue an interrupted ``run`` is the same one with ``--resume``. ``quickstart`` reads the
-same cache, and ``run-robustness`` caches nothing: both are rerun as they were.
+same cache, and ``run-robustness`` caches nothing: both are rerun as they were. ``sweep`` writes
+each cell as it finishes and skips finished cells when rerun, so the same command continues it.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def interrupted_line(exc: KeyboardInterrupt, args: list[str]) -> str:
     resume = command == "run" and "--no-cache" not in args
     again = command_line(args, add=("--resume",) if resume else ())
     if not isinstance(exc, RunInterrupted):
-        return f"interrupted; {'continue with' if resume else 'rerun'}: {again}"
+        verb = "continue with" if resume or command == "sweep" else "rerun"
+        return f"interrupted; {verb}: {again}"
     parts = []
     if exc.finished:
         parts.append("finished and written: " + ", ".join(exc.finished))
@@ -78,5 +80,6 @@ def interrupted_line(exc: KeyboardInterrupt, args: list[str]) -> str:
         parts.append(f"nothing cached ({exc.cache.removeprefix('off: ')})")
     if exc.evaluating and exc.target:
         parts.append(f"nothing written to {exc.target}")
-    verb = "continue with" if resume or (command == "quickstart" and exc.cache == "on") else "rerun"
+    verb = "continue with" if resume or command == "sweep" or (command == "quickstart" and exc.cache == "on") \
+        else "rerun"
     return f"interrupted: {'; '.join(parts) or 'nothing kept'}; {verb}: {again}"

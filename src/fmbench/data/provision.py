@@ -272,6 +272,26 @@ def generate_dataset(card: DatasetCard, data_dir: str | Path | None = None, *, f
     return folder
 
 
+def dataset_identity(card: DatasetCard, data_dir: str | Path | None = None) -> str:
+    """What determines a dataset's content, known before it is loaded (a sweep's cell keys).
+
+    Generated: its recipe (generator, its code, seed, params); pinned files: their digests; other
+    local data: the digest of the folder's files where this machine has it; otherwise (package
+    data, a folder only the workers see) the card itself."""
+    if card.source == "generated":
+        recipe = _recipe(card, resolve_generator(card))
+        text = json.dumps(recipe, sort_keys=True, separators=(",", ":"), default=str)
+        return "recipe:" + hashlib.sha256(text.encode()).hexdigest()
+    if card.files:
+        return combined_digest({f.path: f.sha256 for f in card.files})
+    if card.source == "file":
+        folder = dataset_folder(card, data_dir)
+        if folder.is_dir():
+            return combined_digest(_hash_folder(folder))
+    text = json.dumps(card.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return "card:" + hashlib.sha256(text.encode()).hexdigest()
+
+
 def verify_folder(folder: Path, expected: dict[str, str], *, what: str) -> str:
     """Check every expected file's sha256; return the combined digest."""
     for name, digest in sorted(expected.items()):
