@@ -188,3 +188,20 @@ def test_a_module_without_a_file_is_no_user_module(monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "fmbench_fake_ops", fake)
     assert module_file("fmbench_fake_ops") is None
     assert "fmbench_fake_ops" not in describe_modules({"fmbench_fake_ops"}).modules
+
+
+def test_a_refused_row_is_named_by_its_dataset_row_not_its_row_in_the_chunk(kmer_bert, tmp_path, capsys):
+    from fmbench.cli import main
+    from fmbench.testing import make_catalog
+
+    seqs = ["ACGTACGTAC"] * 12
+    seqs[9] = "ACGT{X}ACGT"  # the third 4-row chunk: row 1 of what embed() receives
+    cat = make_catalog(tmp_path, np.array(seqs), ["a", "b"] * 6, params={"linear_probe": {"embed_chunk": 4}})
+    cfg = write_yaml(tmp_path / "m.yaml", {"model_id": "t", "type": "dna_lm", "path": str(kmer_bert),
+                                           "tokenizer": "kmer", "k": 6})
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--suite", "SUITE-FM-TEST", "--model", str(cfg), "--out", str(tmp_path / "o"),
+              "--catalog", str(cat)])
+    assert exc.value.code == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "sequence in row 9 holds characters ['X', '{', '}']" in line

@@ -31,7 +31,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
-from fmbench.errors import DataError
+from fmbench.errors import RowDataError
 from fmbench.models.adapters._common import Encoder, EncoderOptions, as_texts, parse_options
 from fmbench.models.capabilities import declare_methods, declare_notes
 from fmbench.models.config import ModelConfig
@@ -64,7 +64,7 @@ def clean_sequences(X: Any, *, strict: bool) -> list[str]:
         for i, s in enumerate(seqs):
             bad = set(s) - DNA
             if bad:
-                raise DataError(f"sequence in row {i} holds characters {sorted(bad)}; expected A, C, G, T, N")
+                raise RowDataError(i, f"sequence in row {{row}} holds characters {sorted(bad)}; expected A, C, G, T, N")
     return seqs
 
 
@@ -84,11 +84,12 @@ class DnaLanguageModel(Encoder):
         for i, row in enumerate(ids):
             if len(row) > self.max_length:
                 how = f"{self.opts.k}-mers, stride {self.opts.stride}" if self.opts.tokenizer == "kmer" else "its tokenizer"
-                raise DataError(
-                    f"sequence in row {i} ({len(seqs[i]):,} bases) is {len(row):,} tokens ({how}, specials "
+                raise RowDataError(
+                    i,
+                    f"sequence in row {{row}} ({len(seqs[i]):,} bases) is {len(row):,} tokens ({how}, specials "
                     f"included); model {self.config.model_id} takes at most {self.max_length:,}. Cut the "
                     "sequences into windows, or set truncate: true in the model config to keep the first "
-                    f"{self.max_length:,} tokens"
+                    f"{self.max_length:,} tokens",
                 )
 
 
