@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from fm_helpers import run_cli
 
 from fmbench.errors import ConfigError, DataError
 from fmbench.models.capabilities import config_notes
@@ -128,16 +129,14 @@ def slice_catalog(root, df: pd.DataFrame):
 
 
 @pytest.mark.slow
-def test_promoter_suite_through_linear_probe_and_again_from_the_cache(kmer_bert, tmp_path, cli):
+def test_promoter_suite_through_linear_probe_and_again_from_the_cache(kmer_bert, tmp_path):
     cat = slice_catalog(tmp_path, promoter_slice(200))
     opts = {"model_id": "tiny-dnabert", "type": "dna_lm", "path": str(kmer_bert), "tokenizer": "kmer", "k": 6}
     cfg = write_yaml(tmp_path / "m.yaml", opts)
-    env = {"FMBENCH_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"}
 
     def run(out: str, model=cfg):
-        r = cli("run", "--suite", "SUITE-DNA-PROMOTER", "--model", model, "--protocol", "linear_probe",
-                "--out", tmp_path / out, "--catalog", cat, env=env)
-        assert r.returncode == 0, r.stderr
+        run_cli(["run", "--suite", "SUITE-DNA-PROMOTER", "--model", str(model), "--protocol", "linear_probe",
+                 "--out", str(tmp_path / out), "--catalog", str(cat)])
         return yaml.safe_load((tmp_path / out / "eval.yaml").read_text())
 
     first, second = run("a"), run("b")
