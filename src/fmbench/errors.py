@@ -33,6 +33,20 @@ class DataError(FmbenchError, ValueError):
     """Input data has the wrong shape, length, labels or metadata."""
 
 
+class RowDataError(DataError):
+    """A DataError about one input row, e.g. ``RowDataError(3, "sequence in row {row} holds 'X'")``.
+
+    A model sees a slice of the dataset (a chunk of ``embed_chunk`` rows); the caller that made
+    the slice re-raises ``exc.shifted(start)`` so the message names the dataset's row."""
+
+    def __init__(self, row: int, template: str) -> None:
+        self.row, self.template = row, template
+        super().__init__(template.replace("{row}", str(row)))  # not format(): the text may hold braces
+
+    def shifted(self, offset: int) -> RowDataError:
+        return RowDataError(self.row + offset, self.template)
+
+
 class ModelError(FmbenchError, RuntimeError):
     """A model raised, or returned outputs that fail the checks."""
 

@@ -14,6 +14,7 @@ from fmbench.data.dataset import Dataset
 from fmbench.data.provision import load_dataset
 from fmbench.data.user_data import DataOptions, load_user_data
 from fmbench.errors import ConfigError, RunInterrupted
+from fmbench.models.capabilities import config_notes
 from fmbench.models.config import ModelConfig, resolve_model_config
 from fmbench.models.factory import build_model
 from fmbench.records.io import finalize, record_to_yaml, write_outputs
@@ -61,6 +62,7 @@ def prepare_context(catalog: Catalog, suite_id: str, config: ModelConfig, *, dat
     )
     if warning:
         ctx.warnings.append(warning)
+    ctx.warnings.extend(config_notes(config))
     return ctx
 
 

@@ -146,12 +146,12 @@ BERT_SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 TOY_WORDS = [f"w{i}" for i in range(40)]
 
 
-def save_tiny_bert(folder: Path, vocab: list[str], *, seed: int = 0, max_pos: int = 64) -> Path:
-    """A randomly initialised 2-layer BERT and its tokenizer, saved as a Hugging Face folder.
+def save_tiny_bert(folder: Path, vocab: list[str], *, seed: int = 0, max_pos: int = 64,
+                   intermediate_size: int = 37) -> Path:
+    """A randomly initialised 2-layer BERT and its WordPiece tokenizer, saved as a Hugging Face folder.
 
     Lets the adapters be checked against a direct transformers forward pass offline (needs the fm extra)."""
-    import torch
-    from transformers import BertConfig, BertModel, BertTokenizerFast
+    from transformers import BertTokenizerFast
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "vocab.txt").write_text("\n".join(vocab) + "\n")
@@ -159,18 +159,70 @@ def save_tiny_bert(folder: Path, vocab: list[str], *, seed: int = 0, max_pos: in
     tok = BertTokenizerFast(vocab=str(folder / "vocab.txt"), do_lower_case=False, model_max_length=max_pos)
     assert tok.convert_tokens_to_ids(vocab[-1]) == len(vocab) - 1
     tok.save_pretrained(str(folder))
+    return _save_tiny_bert_weights(folder, len(vocab), seed=seed, max_pos=max_pos,
+                                   intermediate_size=intermediate_size)
+
+
+def _save_tiny_bert_weights(folder: Path, vocab_size: int, *, seed: int, max_pos: int,
+                            intermediate_size: int) -> Path:
+    import torch
+    from transformers import BertConfig, BertModel
+
     torch.manual_seed(seed)
     cfg = BertConfig(
-        vocab_size=len(vocab),
+        vocab_size=vocab_size,
         hidden_size=32,
         num_hidden_layers=2,
         num_attention_heads=2,
-        intermediate_size=37,
+        intermediate_size=intermediate_size,
         max_position_embeddings=max_pos,
         pad_token_id=0,
     )
     BertModel(cfg).eval().save_pretrained(str(folder))
     return folder
+
+
+def dna_kmer_vocab(k: int) -> list[str]:
+    """DNABERT-1's vocabulary: the five BERT specials, then all 4**k k-mers over ACGT in
+    lexicographic order (a k-mer holding N is ``[UNK]``)."""
+    from itertools import product
+
+    return BERT_SPECIAL_TOKENS + ["".join(p) for p in product("ACGT", repeat=k)]
+
+
+def write_tiny_dna_bert(folder: Path, *, k: int = 6, seed: int = 0, max_pos: int = 512,
+                        tokenizer: str = "kmer") -> Path:
+    """A tiny random BERT (hidden 32, 2 layers, 2 heads) for DNA, saved with ``save_pretrained``.
+
+    ``tokenizer="kmer"``: a DNABERT-1 style WordPiece vocabulary of [PAD] [UNK] [CLS] [SEP] [MASK]
+    and all 4**k k-mers (``do_lower_case`` off), to run with ``dna_lm``'s ``tokenizer: kmer``.
+    ``tokenizer="char"``: a single-nucleotide tokenizer (``tokenizer.json``: one token per base
+    A, C, G, T, N, other characters ``[UNK]``, ``[CLS] ... [SEP]`` around), which tokenises the raw
+    sequence, as ``tokenizer: model`` needs. Offline; needs the fm extra.
+
+    Example:
+        >>> folder = write_tiny_dna_bert(tmp / "dnabert", k=6)  # doctest: +SKIP
+        >>> # model YAML: {model_id: tiny, type: dna_lm, path: <folder>, tokenizer: kmer, k: 6}
+    """
+    if tokenizer == "kmer":
+        return save_tiny_bert(folder, dna_kmer_vocab(k), seed=seed, max_pos=max_pos, intermediate_size=64)
+    if tokenizer != "char":
+        raise ValueError(f"tokenizer {tokenizer!r}: expected 'kmer' or 'char'")
+    from tokenizers import Regex, Tokenizer, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {t: i for i, t in enumerate([*BERT_SPECIAL_TOKENS, "A", "C", "G", "T", "N"])}
+    roles = dict(zip(("pad_token", "unk_token", "cls_token", "sep_token", "mask_token"), BERT_SPECIAL_TOKENS,
+                     strict=True))
+    core = Tokenizer(models.WordLevel(vocab, unk_token=roles["unk_token"]))
+    core.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
+    core.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])]
+    )
+    tok = PreTrainedTokenizerFast(tokenizer_object=core, model_max_length=max_pos, **roles)
+    folder.mkdir(parents=True, exist_ok=True)
+    tok.save_pretrained(str(folder))
+    return _save_tiny_bert_weights(folder, len(vocab), seed=seed, max_pos=max_pos, intermediate_size=64)
 
 
 # --- a --catalog folder on a file dataset -------------------------------------------------------

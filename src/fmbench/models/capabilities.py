@@ -23,6 +23,7 @@ from fmbench.models.config import ModelConfig
 PROTOCOL_METHODS = ("predict_proba", "fit", "embed", "generate", "reconstruct")
 
 _DECLARED: dict[str, Callable[[ModelConfig], frozenset[str] | None]] = {}
+_NOTES: dict[str, Callable[[ModelConfig], list[str]]] = {}
 
 
 def methods_of(obj: Any) -> frozenset[str]:
@@ -64,3 +65,19 @@ def possible_methods(config: ModelConfig) -> frozenset[str] | None:
         declared = _DECLARED.get(config.type)
         return declared(config) if declared is not None else None
     return None
+
+
+def declare_notes(model_type: str, notes: Callable[[ModelConfig], list[str]]) -> None:
+    """Say which warnings a config of an adapter type puts in every record it runs (e.g. dna_lm's
+    ``truncate: true``): read from the config, so a run served from the output cache says them too."""
+    _NOTES[model_type] = notes
+
+
+def config_notes(config: ModelConfig) -> list[str]:
+    """The warnings the config's adapter type declared for it (none for other types)."""
+    from fmbench.models.factory import MODEL_TYPES
+
+    if config.type in {"builtin", "python_class"} or config.type not in MODEL_TYPES:
+        return []
+    notes = _NOTES.get(config.type)
+    return notes(config) if notes is not None else []

@@ -109,7 +109,9 @@ def module_file(name: str, search: tuple[str, ...] = ()) -> str | None:
     loaded = sys.modules.get(name)
     if loaded is not None:
         file = getattr(loaded, "__file__", None)
-        return file if isinstance(file, str) else None
+        if not isinstance(file, str) or not (os.path.isabs(file) or os.path.isfile(file)):
+            return None  # no file: torch.ops and torch.classes are objects whose __file__ is "_ops.py"
+        return file
     parts = name.split(".")
     try:
         spec = machinery.PathFinder.find_spec(parts[0], [*search, *sys.path])

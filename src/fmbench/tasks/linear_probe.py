@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import ValidationError
 
-from fmbench.errors import ConfigError, DataError, validation_messages
+from fmbench.errors import ConfigError, DataError, RowDataError, validation_messages
 from fmbench.models.checks import check_embeddings
 from fmbench.models.sparse_inputs import RowView, accepts_sparse, is_sparse, row_count
 from fmbench.progress import batch_reports, step
@@ -127,6 +127,7 @@ def compute_embeddings(ctx: RunContext, inputs: Any, chunk: int, timings: dict[s
 
     prepared: list[Any] = []
     done = [0]  # rows the bar has counted
+    start = [0]  # the dataset row the next chunk starts at
 
     def model() -> Any:
         if not prepared:
@@ -143,13 +144,17 @@ def compute_embeddings(ctx: RunContext, inputs: Any, chunk: int, timings: dict[s
         ctx.progress.advance(n)
 
     def count_to(hi: int, _n: int) -> None:
+        start[0] = hi
         if hi > done[0]:
             count(hi - done[0])
 
     def embed(rows: Any) -> np.ndarray:
         t = time.perf_counter()
-        with batch_reports(count):
-            A = call_model(ctx, model(), "embed", rows)
+        try:
+            with batch_reports(count):
+                A = call_model(ctx, model(), "embed", rows)
+        except RowDataError as exc:  # the model saw one chunk: name the dataset's row
+            raise exc.shifted(start[0]) from None
         A = check_embeddings(A, n_rows=row_count(rows), model_id=ctx.model_id)
         timings["embed_s"] = timings.get("embed_s", 0.0) + time.perf_counter() - t
         return A

@@ -8,13 +8,20 @@ tokenizer: model          # model: the folder's own tokenizer (BPE, 6-mer, ...) 
                           # kmer: overlapping k-mers joined by spaces, then the folder's k-mer vocabulary
 k: 6                      # k-mer length (tokenizer: kmer), DNABERT-1 style
 stride: 1                 # step between k-mers (1: overlapping)
-pooling: mean
+pooling: mean             # mean over every non-padding token ([CLS] and [SEP] included) | cls
+max_length: 512           # tokens per sequence, specials included (default: the tokenizer's / model's maximum)
+truncate: false           # a sequence longer than max_length is refused; true keeps its first max_length tokens
 trust_remote_code: false  # DNABERT-2 ships its own modelling code; true runs it from the local folder
 ```
 
 Sequences are upper-cased, ``U`` becomes ``T``; with ``tokenizer: kmer`` only A, C, G, T and N
 are accepted. ``embed(seqs)`` takes a list or numpy string array and returns one pooled vector
 per sequence.
+
+A sequence whose tokens (``[CLS]`` and ``[SEP]`` included) exceed ``max_length`` is refused with a
+DataError naming the row, its length and the limit, since a model that never sees the end of a
+sequence is not the model the suite describes. ``truncate: true`` keeps the first ``max_length``
+tokens instead; every record of such a run says so in ``provenance.warnings``.
 """
 
 from __future__ import annotations
@@ -24,9 +31,9 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
-from fmbench.errors import DataError
+from fmbench.errors import RowDataError
 from fmbench.models.adapters._common import Encoder, EncoderOptions, as_texts, parse_options
-from fmbench.models.capabilities import declare_methods
+from fmbench.models.capabilities import declare_methods, declare_notes
 from fmbench.models.config import ModelConfig
 from fmbench.models.factory import MODEL_TYPES
 
@@ -37,6 +44,11 @@ class DnaOptions(EncoderOptions):
     tokenizer: Literal["model", "kmer"] = Field("model", description="The folder's own tokenizer, or k-mers.")
     k: int = Field(6, ge=1, le=12, description="k-mer length (tokenizer: kmer).")
     stride: int = Field(1, ge=1, description="Step between consecutive k-mers (tokenizer: kmer).")
+    truncate: bool = Field(
+        False,
+        description="false: a sequence longer than max_length tokens is a DataError; true: keep its first "
+        "max_length tokens (the record's provenance.warnings says so).",
+    )
 
 
 def kmers(seq: str, k: int, stride: int = 1) -> list[str]:
@@ -52,7 +64,7 @@ def clean_sequences(X: Any, *, strict: bool) -> list[str]:
         for i, s in enumerate(seqs):
             bad = set(s) - DNA
             if bad:
-                raise DataError(f"sequence in row {i} holds characters {sorted(bad)}; expected A, C, G, T, N")
+                raise RowDataError(i, f"sequence in row {{row}} holds characters {sorted(bad)}; expected A, C, G, T, N")
     return seqs
 
 
@@ -60,9 +72,36 @@ class DnaLanguageModel(Encoder):
     def embed(self, X: Any) -> np.ndarray:
         opts: DnaOptions = self.opts  # type: ignore[assignment]
         seqs = clean_sequences(X, strict=opts.tokenizer == "kmer")
-        if opts.tokenizer == "kmer":
-            seqs = [" ".join(kmers(s, opts.k, opts.stride)) for s in seqs]
-        return self.embed_texts(seqs)
+        texts = [" ".join(kmers(s, opts.k, opts.stride)) for s in seqs] if opts.tokenizer == "kmer" else seqs
+        if not opts.truncate:
+            self.refuse_too_long(texts, seqs)
+        return self.embed_texts(texts)
+
+    def refuse_too_long(self, texts: list[str], seqs: list[str]) -> None:
+        """A DataError for the first sequence with more tokens than ``max_length`` (specials included)."""
+        tok = self.require_tokenizer("DNA sequences")
+        ids = tok(texts, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+        for i, row in enumerate(ids):
+            if len(row) > self.max_length:
+                how = f"{self.opts.k}-mers, stride {self.opts.stride}" if self.opts.tokenizer == "kmer" else "its tokenizer"
+                raise RowDataError(
+                    i,
+                    f"sequence in row {{row}} ({len(seqs[i]):,} bases) is {len(row):,} tokens ({how}, specials "
+                    f"included); model {self.config.model_id} takes at most {self.max_length:,}. Cut the "
+                    "sequences into windows, or set truncate: true in the model config to keep the first "
+                    f"{self.max_length:,} tokens",
+                )
+
+
+def truncation_notes(config: ModelConfig) -> list[str]:
+    """The record's warning for a config that truncates (read from the config, so a run served from
+    the cache says it too)."""
+    if config.options.get("truncate") is True:
+        return [
+            f"model {config.model_id!r} (dna_lm, truncate: true): sequences longer than the model's "
+            "max_length tokens were cut to their first max_length tokens; the model did not see their ends"
+        ]
+    return []
 
 
 @MODEL_TYPES.register("dna_lm")
@@ -71,3 +110,4 @@ def build(config: ModelConfig) -> DnaLanguageModel:
 
 
 declare_methods("dna_lm", DnaLanguageModel)
+declare_notes("dna_lm", truncation_notes)
