@@ -51,6 +51,32 @@ def test_huggingface_texts_and_ids_equal_direct_forward(tiny_bert):
     np.testing.assert_allclose(cls.embed(texts), first, rtol=1e-4, atol=1e-5)
 
 
+def test_huggingface_refuses_texts_longer_than_max_length_unless_truncate(tiny_bert):
+    """A text the model would see only the start of is refused, naming its row; ``truncate: true``
+    embeds the first max_length tokens (as a direct pass on them) and every record says so."""
+    from transformers import BertModel, BertTokenizerFast
+
+    from fmbench.errors import DataError
+    from fmbench.models.capabilities import config_notes
+
+    texts, _ = text_data(3)
+    long = " ".join([texts[0]] * 40)
+    opts = {"model_id": "hf", "type": "huggingface", "path": str(tiny_bert), "max_length": 16}
+    with pytest.raises(DataError, match=r"text in row 1 is \d+ tokens .*at most 16.*truncate: true"):
+        build_model(ModelConfig(**opts)).embed([texts[1], long])
+    with pytest.raises(DataError, match=r"input in row 0 is 20 tokens"):
+        build_model(ModelConfig(**opts)).embed(np.ones((1, 20), dtype=np.int64))
+    cut = ModelConfig(**opts, truncate=True)
+    tok = BertTokenizerFast.from_pretrained(str(tiny_bert))
+    enc = tok([long], truncation=True, max_length=16, return_tensors="pt")
+    ref = BertModel.from_pretrained(str(tiny_bert)).eval()
+    np.testing.assert_allclose(build_model(cut).embed([long]), direct_mean(ref, enc["input_ids"], enc["attention_mask"]),
+                               rtol=1e-4, atol=1e-5)
+    assert config_notes(ModelConfig(**opts)) == []
+    [note] = config_notes(cut)
+    assert "huggingface, truncate: true" in note
+
+
 def test_huggingface_linear_and_knn_probe_through_run(tiny_bert, tmp_path):
     X, y = text_data(60)
     cat = make_catalog(tmp_path, X, y, params=FAST_PROBE)

@@ -13,7 +13,7 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from fmbench.errors import ConfigError, DataError, validation_messages
+from fmbench.errors import ConfigError, DataError, RowDataError, validation_messages
 from fmbench.models.config import ModelConfig
 from fmbench.progress import report_batch
 
@@ -174,6 +174,11 @@ class EncoderOptions(TorchOptions):
         description="Truncate inputs to this many tokens (default: the tokenizer's or the model's maximum).",
     )
     layer: int = Field(-1, description="Hidden-state layer to pool (-1: the last; -2: the one before).")
+    truncate: bool = Field(
+        False,
+        description="false: an input longer than max_length tokens is a DataError; true: keep its first "
+        "max_length tokens (the record's provenance.warnings says so).",
+    )
     trust_remote_code: bool = Field(
         False,
         description="Allow the model folder's own modelling code "
@@ -182,6 +187,17 @@ class EncoderOptions(TorchOptions):
 
 
 TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "vocab.json", "spiece.model")
+
+
+def truncation_notes(config: ModelConfig) -> list[str]:
+    """The record's warning for an encoder config that truncates (read from the config, so a run
+    served from the cache says it too)."""
+    if config.options.get("truncate") is True:
+        return [
+            f"model {config.model_id!r} ({config.type}, truncate: true): inputs longer than the model's "
+            "max_length tokens were cut to their first max_length tokens; the model did not see their ends"
+        ]
+    return []
 
 
 class Encoder:
@@ -231,7 +247,24 @@ class Encoder:
             vec = pool(torch, hidden, att if pool_mask is None else pool_mask, self.opts.pooling)
         return vec.float().cpu().numpy()
 
+    def refuse_too_long(self, lengths: list[int], describe: Any = None) -> None:
+        """A DataError for the first input with more than ``max_length`` tokens, unless the config
+        says ``truncate: true``: a model that never sees the end of an input is not the model the
+        suite describes. ``describe(i, n_tokens)`` words the message (default: a generic input)."""
+        if self.opts.truncate:
+            return
+        for i, n in enumerate(lengths):
+            if n > self.max_length:
+                what = describe(i, n) if describe is not None else f"input in row {{row}} is {n:,} tokens"
+                raise RowDataError(
+                    i,
+                    f"{what}; model {self.config.model_id} takes at most {self.max_length:,}. Shorten or "
+                    f"split the inputs, or set truncate: true in the model config to keep the first "
+                    f"{self.max_length:,} tokens",
+                )
+
     def embed_ids(self, seqs: list[list[int]]) -> np.ndarray:
+        self.refuse_too_long([len(s) for s in seqs])
         out = []
         for lo in range(0, len(seqs), self.opts.batch_size):
             batch = [list(s)[: self.max_length] for s in seqs[lo : lo + self.opts.batch_size]]
@@ -240,8 +273,12 @@ class Encoder:
             report_batch(len(batch))
         return np.concatenate(out) if out else np.zeros((0, self.model.config.hidden_size), dtype=np.float32)
 
-    def embed_texts(self, texts: list[str]) -> np.ndarray:
+    def embed_texts(self, texts: list[str], *, lengths_checked: bool = False) -> np.ndarray:
         tok = self.require_tokenizer("text inputs")
+        if not lengths_checked and not self.opts.truncate:
+            ids = tok(texts, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+            self.refuse_too_long([len(row) for row in ids],
+                                 lambda i, n: f"text in row {{row}} is {n:,} tokens (specials included)")
         out = []
         for lo in range(0, len(texts), self.opts.batch_size):
             enc = tok(

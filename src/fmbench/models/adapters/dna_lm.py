@@ -32,7 +32,7 @@ import numpy as np
 from pydantic import Field
 
 from fmbench.errors import RowDataError
-from fmbench.models.adapters._common import Encoder, EncoderOptions, as_texts, parse_options
+from fmbench.models.adapters._common import Encoder, EncoderOptions, as_texts, parse_options, truncation_notes
 from fmbench.models.capabilities import declare_methods, declare_notes
 from fmbench.models.config import ModelConfig
 from fmbench.models.factory import MODEL_TYPES
@@ -44,11 +44,6 @@ class DnaOptions(EncoderOptions):
     tokenizer: Literal["model", "kmer"] = Field("model", description="The folder's own tokenizer, or k-mers.")
     k: int = Field(6, ge=1, le=12, description="k-mer length (tokenizer: kmer).")
     stride: int = Field(1, ge=1, description="Step between consecutive k-mers (tokenizer: kmer).")
-    truncate: bool = Field(
-        False,
-        description="false: a sequence longer than max_length tokens is a DataError; true: keep its first "
-        "max_length tokens (the record's provenance.warnings says so).",
-    )
 
 
 def kmers(seq: str, k: int, stride: int = 1) -> list[str]:
@@ -74,34 +69,20 @@ class DnaLanguageModel(Encoder):
         seqs = clean_sequences(X, strict=opts.tokenizer == "kmer")
         texts = [" ".join(kmers(s, opts.k, opts.stride)) for s in seqs] if opts.tokenizer == "kmer" else seqs
         if not opts.truncate:
-            self.refuse_too_long(texts, seqs)
-        return self.embed_texts(texts)
+            self.refuse_too_long_sequences(texts, seqs)
+        return self.embed_texts(texts, lengths_checked=True)
 
-    def refuse_too_long(self, texts: list[str], seqs: list[str]) -> None:
+    def refuse_too_long_sequences(self, texts: list[str], seqs: list[str]) -> None:
         """A DataError for the first sequence with more tokens than ``max_length`` (specials included)."""
         tok = self.require_tokenizer("DNA sequences")
         ids = tok(texts, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
-        for i, row in enumerate(ids):
-            if len(row) > self.max_length:
-                how = f"{self.opts.k}-mers, stride {self.opts.stride}" if self.opts.tokenizer == "kmer" else "its tokenizer"
-                raise RowDataError(
-                    i,
-                    f"sequence in row {{row}} ({len(seqs[i]):,} bases) is {len(row):,} tokens ({how}, specials "
-                    f"included); model {self.config.model_id} takes at most {self.max_length:,}. Cut the "
-                    "sequences into windows, or set truncate: true in the model config to keep the first "
-                    f"{self.max_length:,} tokens",
-                )
-
-
-def truncation_notes(config: ModelConfig) -> list[str]:
-    """The record's warning for a config that truncates (read from the config, so a run served from
-    the cache says it too)."""
-    if config.options.get("truncate") is True:
-        return [
-            f"model {config.model_id!r} (dna_lm, truncate: true): sequences longer than the model's "
-            "max_length tokens were cut to their first max_length tokens; the model did not see their ends"
-        ]
-    return []
+        opts: DnaOptions = self.opts  # type: ignore[assignment]
+        how = f"{opts.k}-mers, stride {opts.stride}" if opts.tokenizer == "kmer" else "its tokenizer"
+        self.refuse_too_long(
+            [len(row) for row in ids],
+            lambda i, n: f"sequence in row {{row}} ({len(seqs[i]):,} bases) is {n:,} tokens ({how}, specials "
+            "included)",
+        )
 
 
 @MODEL_TYPES.register("dna_lm")

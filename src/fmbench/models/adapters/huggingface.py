@@ -8,6 +8,7 @@ pooling: mean                # mean over non-padding tokens | cls (first token)
 batch_size: 32
 device: auto                 # cuda when available, else cpu
 max_length: 512              # default: the tokenizer's / model's maximum
+truncate: false              # a longer input is refused (naming its row); true keeps its first max_length tokens
 dtype: float32
 ```
 
@@ -23,8 +24,15 @@ from typing import Any
 
 import numpy as np
 
-from fmbench.models.adapters._common import Encoder, EncoderOptions, as_texts, is_token_ids, parse_options
-from fmbench.models.capabilities import declare_methods
+from fmbench.models.adapters._common import (
+    Encoder,
+    EncoderOptions,
+    as_texts,
+    is_token_ids,
+    parse_options,
+    truncation_notes,
+)
+from fmbench.models.capabilities import declare_methods, declare_notes
 from fmbench.models.config import ModelConfig
 from fmbench.models.factory import MODEL_TYPES
 
@@ -46,3 +54,4 @@ def build(config: ModelConfig) -> HuggingFaceEncoder:
 
 
 declare_methods("huggingface", HuggingFaceEncoder)
+declare_notes("huggingface", truncation_notes)
