@@ -6,7 +6,9 @@ evaluated on the test part only: clean, and under every (probe, level). Refittin
 would measure the training procedure's robustness rather than the model's. Inputs stream from
 the memory-mapped array batch by batch (see ``fmbench.perturbations.stream``); a probe failure fails
 the run. Settings come from the suite's ``params`` (validated below), overridden by
-``run-robustness`` options; default grids from the benchmark's ``probe_grids``.
+``run-robustness`` options; default grids from the benchmark's ``probe_grids``. DNA sequence
+datasets (a ``<U…>`` X) get the sequence probes (``perturbations.sequence_probes``): the model is
+fitted on the training sequences as given and called with perturbed ``<U…>`` arrays.
 """
 
 from __future__ import annotations
