@@ -242,3 +242,26 @@ def test_a_two_mer_model_is_blind_to_the_dinucleotide_shuffle(tmp_path: Path) ->
     assert m["dinuc_shuffle_skill_share"].value == pytest.approx(1.0, abs=1e-6)
     # only the graded probe enters the score
     assert m["robustness_score"].value == m["substitution_rAUC"].value
+
+
+def test_perturbed_sequences_do_not_depend_on_the_batch_size(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    from fmbench.perturbations import seeding
+
+    monkeypatch.setattr(seeding, "MAX_BLOCK_ROWS", 16)  # blocks of 16 rows: 60 test rows, 4 blocks
+    per_pass = []
+    for batch in (16, 48, 1000):
+        cat = write_sequence_catalog(
+            tmp_path / str(batch),
+            params={
+                "probes": ["reverse_complement", "substitution", "n_mask", "dinuc_shuffle"],
+                "batch_size": batch,
+            },
+        )
+        model, record = run_recorded(cat)
+        calls = predict_calls(model)
+        assert len(calls) % 13 == 0  # per batch: clean + 12 perturbed levels
+        n_batches = len(calls) // 13
+        per_pass.append([np.concatenate(calls[j::13]) for j in range(13)])
+        assert n_batches == -(-record.dataset.n // batch)
+    for other in per_pass[1:]:
+        assert all((a == b).all() for a, b in zip(per_pass[0], other, strict=True))
