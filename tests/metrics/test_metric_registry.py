@@ -200,6 +200,13 @@ def test_every_robustness_metric_equals_a_hand_computation():
         if name == "permutation":
             expected["perm_equivariance"] = sum(sim) / len(sim)
             expected["perm_retention"] = sum(ret) / len(ret)
+        elif name == "reverse_complement":  # levels other than 0: the reverse complement
+            expected["reverse_complement_consistency"] = (sim[1] + sim[2]) / 2
+            expected["reverse_complement_retention"] = (ret[1] + ret[2]) / 2
+        elif name == "dinuc_shuffle":  # a control: its AUROC, the share of clean skill it keeps
+            expected["dinuc_shuffle_AUROC"] = (auc[1] + auc[2]) / 2
+            expected["dinuc_shuffle_skill_share"] = ((auc[1] + auc[2]) / 2 - 0.5) / (clean["AUROC"] - 0.5)
+            expected["dinuc_shuffle_similarity"] = (sim[1] + sim[2]) / 2
         else:
             expected[f"{name}_rAUC"] = _trapezoid_mean(levels, sim)
             expected[f"{name}_retention_rAUC"] = _trapezoid_mean(levels, ret)
@@ -217,6 +224,9 @@ def test_every_robustness_metric_equals_a_hand_computation():
     values, reasons = aggregate([_curve("permutation", [0.0, 1.0], [0.9, 0.9], [0.5, 0.5])], {"AUROC": 0.0})
     assert np.isnan(values["perm_retention"]) and "retention is undefined" in reasons["perm_retention"]
     assert np.isnan(values["robustness_score"]) and reasons["robustness_score"]
+    values, reasons = aggregate([_curve("dinuc_shuffle", [0.0, 1.0], [1.0, 0.9], [0.5, 0.5])], {"AUROC": 0.5})
+    assert np.isnan(values["dinuc_shuffle_skill_share"]) and "not above 0.5" in reasons["dinuc_shuffle_skill_share"]
+    assert np.isnan(values["robustness_score"]) and "dinuc_shuffle" in reasons["robustness_score"]
 
 
 def test_every_registered_metric_is_covered_by_the_generic_tests():

@@ -15,6 +15,7 @@ for every sample, as when a panel lacks them), ``expression_noise`` (multiplicat
 ``x * exp(s z - s^2/2)``, mean-preserving).
 Volumes ``(N, X, Y, Z)``: ``dropout`` (voxels), ``noise``, ``intensity`` (``x + d * sd``,
 sd of each sample), ``contrast`` (``mean + c * (x - mean)`` per sample).
+DNA sequences (a ``<U`` array, probed as uint8 codes): ``sequence_probes``.
 """
 
 from __future__ import annotations
@@ -338,12 +339,33 @@ PROBES: dict[int, dict[str, Probe]] = {
         ]
     },
 }
-KIND = {2: "features (N, F)", 3: "time series (N, C, T)", 4: "volumes (N, X, Y, Z)"}
+KIND: dict[int | str, str] = {
+    2: "features (N, F)",
+    3: "time series (N, C, T)",
+    4: "volumes (N, X, Y, Z)",
+    "sequences": "DNA sequences",
+}
+
+
+def data_kind(X: Any) -> int | str:
+    """Which probe table applies: ``"sequences"`` for a sequence array, else the number of dimensions."""
+    from fmbench.data.sequences import is_sequence_array
+
+    return "sequences" if is_sequence_array(X) else int(X.ndim)
+
+
+def probe_table(kind: int | str) -> dict[str, Probe]:
+    """The probes for data of ``kind`` (see ``data_kind``); empty where none applies."""
+    if kind == "sequences":  # imported here: the sequence probes build on this module's Probe
+        from fmbench.perturbations.sequence_probes import SEQUENCE_PROBES
+
+        return SEQUENCE_PROBES
+    return PROBES.get(kind, {})  # type: ignore[arg-type]
 
 
 def probe_names() -> list[str]:
     """Every probe name, whatever the data's shape."""
-    return sorted({name for table in PROBES.values() for name in table})
+    return sorted({name for kind in KIND for name in probe_table(kind)})
 
 
 def check_probe_name(name: str) -> str:
@@ -358,11 +380,15 @@ def check_probe_name(name: str) -> str:
     return name
 
 
-def get_probe(name: str, ndim: int) -> Probe:
-    """The probe ``name`` for data of ``ndim`` dimensions (samples included)."""
-    table = PROBES.get(ndim)
-    if table is None:
-        raise ConfigError(f"robustness probes need 2-D, 3-D or 4-D data (samples first); got {ndim}-D data")
+def get_probe(name: str, kind: int | str) -> Probe:
+    """The probe ``name`` for data of ``kind``: its number of dimensions (samples included), or
+    ``"sequences"``."""
+    table = probe_table(kind)
+    if not table:
+        raise ConfigError(
+            "robustness probes need 2-D, 3-D or 4-D data (samples first) or DNA sequences; "
+            f"got {kind}-D data"
+        )
     if name not in table:
-        raise ConfigError(f"probe {name!r} does not apply to {KIND[ndim]}; available: {', '.join(table)}")
+        raise ConfigError(f"probe {name!r} does not apply to {KIND[kind]}; available: {', '.join(table)}")
     return table[name]

@@ -7,6 +7,10 @@ into one reused buffer, the model runs on it, and only per-sample cosine similar
 small probability rows) are kept. Peak memory is therefore two batches plus one model call,
 whatever the data size. Blocks of a batch are perturbed in parallel threads (numpy releases
 the GIL); the model itself is always called from the calling thread, one batch at a time.
+
+DNA sequences (a ``<U{width}`` array) take the same path through ``SequenceReader``: a batch is
+read as uint8 codes, the sequence probes perturb codes, and the model receives the clean and
+the perturbed batches decoded to the ``<U{width}`` type it was fitted on.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from fmbench.data.sequences import codes, from_codes, is_sequence_array
 from fmbench.errors import FmbenchError
 from fmbench.perturbations.perturb import Probe, ProbeEnv, sample_power
 from fmbench.perturbations.seeding import block_rng, block_rows, level_entropy, level_rng
@@ -33,7 +38,10 @@ class ProbeError(FmbenchError, RuntimeError):
 
 class RowReader:
     """Reads rows ``rows[start:stop]`` of ``X`` (an array, a memory map or a scipy.sparse matrix)
-    into a float32 buffer."""
+    into a float32 buffer; the model receives the buffer itself."""
+
+    dtype: Any = np.float32
+    numeric = True  # sample power and the float probes apply
 
     def __init__(self, X: np.ndarray, rows: np.ndarray) -> None:
         self.X = X
@@ -83,10 +91,53 @@ class RowReader:
                 lo, pos = lo + got, pos + got
         return dest
 
+    def model_input(self, buf: np.ndarray) -> np.ndarray:
+        """What the model is called with for a (perturbed) buffer: the buffer, read-only."""
+        return _read_only(buf)
+
     def close(self) -> None:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+
+
+class SequenceReader:
+    """Reads rows of a DNA sequence array (``<U{width}``) as uint8 codes ``(rows, width)``; the
+    probes perturb codes and the model receives them decoded to the same ``<U{width}`` type."""
+
+    dtype: Any = np.uint8
+    numeric = False
+
+    def __init__(self, X: np.ndarray, rows: np.ndarray) -> None:
+        self.X = X
+        self.rows = np.asarray(rows, dtype=np.intp)
+        self.sample_shape = sample_shape(X)
+        self.sample_size = self.sample_shape[0]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def read(self, start: int, stop: int, out: np.ndarray) -> np.ndarray:
+        idx = self.rows[start:stop]
+        dest = out[: len(idx)]
+        dest[...] = codes(self.X[idx])
+        return dest
+
+    def model_input(self, buf: np.ndarray) -> np.ndarray:
+        return _read_only(from_codes(buf).astype(self.X.dtype, copy=False))
+
+    def close(self) -> None:
+        pass
+
+
+def sample_shape(X: Any) -> tuple[int, ...]:
+    """One sample's shape as the probes see it: ``(width,)`` codes for sequences, else ``X.shape[1:]``."""
+    return (X.dtype.itemsize // 4,) if is_sequence_array(X) else tuple(X.shape[1:])
+
+
+def reader_for(X: Any, rows: np.ndarray) -> RowReader | SequenceReader:
+    """The reader for ``X``: codes for DNA sequences, float32 rows for everything else."""
+    return SequenceReader(X, rows) if is_sequence_array(X) else RowReader(X, rows)
 
 
 @dataclass
@@ -156,7 +207,7 @@ def _read_only(a: np.ndarray) -> np.ndarray:
 
 
 def run_stream(
-    reader: RowReader,
+    reader: RowReader | SequenceReader,
     passes: list[LevelPass],
     infer: Callable[[np.ndarray], Outputs],
     *,
@@ -172,7 +223,7 @@ def run_stream(
     n, shape = len(reader), reader.sample_shape
     brows = block_rows(reader.sample_size)
     batch = effective_batch(batch_size, reader.sample_size)
-    xbuf = np.empty((min(batch, n), *shape), dtype=np.float32)
+    xbuf = np.empty((min(batch, n), *shape), dtype=reader.dtype)
     obuf = np.empty_like(xbuf)
     result = StreamResult(n=n, clean=np.empty((0, 0)))
     pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
@@ -181,12 +232,13 @@ def run_stream(
             stop = min(start + batch, n)
             x = reader.read(start, stop, xbuf)
             t = time.perf_counter()
-            clean = _infer(infer, x, "the clean (unperturbed) inputs", start, stop)
+            clean = _infer(infer, reader.model_input(x), "the clean (unperturbed) inputs", start, stop)
             result.inference_s += time.perf_counter() - t
             if start == 0:
                 result.clean = np.empty((n, clean["proba"].shape[1]))
             result.clean[start:stop] = clean["proba"]
-            power = sample_power(x)  # shared by the noise and line-noise levels of this batch
+            # shared by the noise and line-noise levels of this batch
+            power = sample_power(x) if reader.numeric else None
             if advance:
                 advance()
             for p in passes:
@@ -213,7 +265,7 @@ def run_stream(
                             f"{where}: perturbation failed: {type(exc).__name__}: {exc}"
                         ) from None
                     t2 = time.perf_counter()
-                    pert = _infer(infer, out, where, start, stop)
+                    pert = _infer(infer, reader.model_input(out), where, start, stop)
                     result.perturb_s += t2 - t
                     result.inference_s += time.perf_counter() - t2
                     for k in clean:
@@ -237,7 +289,7 @@ def _infer(
     infer: Callable[[np.ndarray], Outputs], x: np.ndarray, where: str, start: int, stop: int
 ) -> Outputs:
     try:
-        return infer(_read_only(x))
+        return infer(x)
     except FmbenchError as exc:
         raise ProbeError(f"{where}, samples {start}-{stop - 1}: {exc}") from None
 

@@ -56,12 +56,18 @@ def aggregate(curves: list[ProbeCurve], clean: dict[str, float]) -> tuple[dict[s
     for k, v in out.items():
         if np.isfinite(v):
             continue
-        if k.endswith("retention_rAUC") or k == "perm_retention":
+        if k.endswith("retention_rAUC") or k in ("perm_retention", "reverse_complement_retention"):
             reasons[k] = "clean AUROC is undefined or 0, so retention is undefined"
+        elif k == "dinuc_shuffle_skill_share":
+            reasons[k] = "clean AUROC is undefined or not above 0.5: there is no skill to share"
+        elif k in ("dinuc_shuffle_AUROC", "reverse_complement_consistency", "dinuc_shuffle_similarity"):
+            reasons[k] = "AUROC is undefined on this sample (one class only)"
         elif k == "shift_sensitivity":
             reasons[k] = "the shift grid has no non-zero shift"
-        elif k == "robustness_score" and not any(c.probe.name != "permutation" for c in curves):
-            reasons[k] = "no probe with a severity grid ran (only permutation)"
+        elif k == "robustness_score" and not any(
+            c.probe.name not in ("permutation", *SWITCH_PROBES) for c in curves
+        ):
+            reasons[k] = "no probe with a severity grid ran (only permutation, reverse_complement or dinuc_shuffle)"
     return out, reasons
 
 
@@ -82,6 +88,10 @@ def aggregate_replicates(
             out["perm_equivariance"] = sim.mean(axis=0)
             out["perm_retention"] = ret.mean(axis=0)
             continue
+        if name in SWITCH_PROBES:  # on/off probes of sequences: the applied levels, averaged
+            applied = np.array([v != 0 for v in c.levels])
+            out.update(_switch_metrics(name, sim, ret, np.asarray(c.perf["AUROC"], dtype=float), clean_auc, applied))
+            continue
         out[f"{name}_rAUC"] = rauc_replicates(c.levels, sim.reshape(len(c.levels), -1)).reshape(sim.shape[1:])
         stability.append(out[f"{name}_rAUC"])
         out[f"{name}_retention_rAUC"] = rauc_replicates(c.levels, ret.reshape(len(c.levels), -1)).reshape(
@@ -94,6 +104,31 @@ def aggregate_replicates(
             )
     out["robustness_score"] = np.mean(stability, axis=0) if stability else np.full(clean_auc.shape, np.nan)
     return out
+
+
+SWITCH_PROBES = ("reverse_complement", "dinuc_shuffle")
+
+
+def _switch_metrics(
+    name: str, sim: np.ndarray, ret: np.ndarray, auc: np.ndarray, clean_auc: np.ndarray, applied: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Metrics of a probe whose levels are 0 (clean) and 1 (applied), over the applied levels.
+
+    ``reverse_complement``: consistency (mean cosine similarity of class probabilities for a
+    sequence and its reverse complement) and retention (AUROC on reverse complements / clean).
+    ``dinuc_shuffle`` is a control, not a robustness: its AUROC, the share of the above-chance
+    clean skill it keeps, ``(AUROC_shuffled - 0.5) / (AUROC_clean - 0.5)`` (undefined unless
+    clean AUROC > 0.5), and the output similarity. High values say that dinucleotide
+    composition alone carries the model's score (a model of 2-mer counts keeps all of it)."""
+    nan = np.full(sim.shape[1:], np.nan)
+    if not applied.any():
+        return {}
+    s, r, a = sim[applied].mean(axis=0), ret[applied].mean(axis=0), auc[applied].mean(axis=0)
+    if name == "reverse_complement":
+        return {"reverse_complement_consistency": s, "reverse_complement_retention": r}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(clean_auc > 0.5, (a - 0.5) / np.where(clean_auc > 0.5, clean_auc - 0.5, 1.0), nan)
+    return {"dinuc_shuffle_AUROC": a, "dinuc_shuffle_skill_share": share, "dinuc_shuffle_similarity": s}
 
 
 def replicate_curves(
@@ -195,8 +230,9 @@ def _fmt(v: float) -> str:
 
 def _register_robustness_metrics() -> None:
     """The names ``summarize`` can produce: per probe with a severity grid ``<probe>_rAUC`` and
-    ``<probe>_retention_rAUC``; for permutation ``perm_equivariance``/``perm_retention``."""
-    from fmbench.perturbations.perturb import PROBES
+    ``<probe>_retention_rAUC``; for permutation ``perm_equivariance``/``perm_retention``; for the
+    sequence switches ``reverse_complement_*`` and ``dinuc_shuffle_*`` (see ``_switch_metrics``)."""
+    from fmbench.perturbations.perturb import probe_names
 
     def add(name: str, direction: str, lo: float | None, hi: float | None) -> None:
         register_metric(MetricInfo(name, "perturbed outputs", direction, lo, hi))  # type: ignore[arg-type]
@@ -207,8 +243,14 @@ def _register_robustness_metrics() -> None:
     add("shift_sensitivity", "lower", 0.0, 2.0)
     add("clean_AUROC", "higher", 0.0, 1.0)
     add("clean_Accuracy", "higher", 0.0, 1.0)
-    for name in sorted({p for table in PROBES.values() for p in table}):
-        if name != "permutation":
+    add("reverse_complement_consistency", "higher", -1.0, 1.0)
+    add("reverse_complement_retention", "higher", 0.0, None)
+    # the no-signal control: lower = less of the score explained by dinucleotide composition
+    add("dinuc_shuffle_AUROC", "lower", 0.0, 1.0)
+    add("dinuc_shuffle_skill_share", "lower", None, None)
+    add("dinuc_shuffle_similarity", "lower", -1.0, 1.0)
+    for name in probe_names():
+        if name not in ("permutation", *SWITCH_PROBES):
             add(f"{name}_rAUC", "higher", -1.0, 1.0)
             add(f"{name}_retention_rAUC", "higher", 0.0, None)
 

@@ -6,7 +6,9 @@ evaluated on the test part only: clean, and under every (probe, level). Refittin
 would measure the training procedure's robustness rather than the model's. Inputs stream from
 the memory-mapped array batch by batch (see ``fmbench.perturbations.stream``); a probe failure fails
 the run. Settings come from the suite's ``params`` (validated below), overridden by
-``run-robustness`` options; default grids from the benchmark's ``probe_grids``.
+``run-robustness`` options; default grids from the benchmark's ``probe_grids``. DNA sequence
+datasets (a ``<U…>`` X) get the sequence probes (``perturbations.sequence_probes``): the model is
+fitted on the training sequences as given and called with perturbed ``<U…>`` arrays.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from fmbench.metrics.intervals import choose_interval
 from fmbench.models.checks import check_matrix, check_probabilities
 from fmbench.models.protocols import Fittable
 from fmbench.models.sparse_inputs import fit_rows, is_sparse
-from fmbench.perturbations.perturb import PROBES, ProbeEnv, check_probe_name, get_probe
-from fmbench.perturbations.stream import RowReader, effective_batch, plan_passes, run_stream
+from fmbench.perturbations.perturb import ProbeEnv, check_probe_name, data_kind, get_probe, probe_table
+from fmbench.perturbations.stream import effective_batch, plan_passes, reader_for, run_stream, sample_shape
 from fmbench.perturbations.summary import (
     aggregate,
     aggregate_replicates,
@@ -91,7 +93,7 @@ class RobustnessParams(BaseModel):
 def _suite_probe_set(ctx: RunContext, params: RobustnessParams) -> list[str]:
     """The probes a run without --probes would use: what ranked records are comparable over."""
     grids = {**ctx.benchmark.probe_grids, **params.probe_grids}
-    return list(params.probes or [p for p in PROBES[ctx.dataset.X.ndim] if p in grids])
+    return list(params.probes or [p for p in probe_table(data_kind(ctx.dataset.X)) if p in grids])
 
 
 def robustness_settings(ctx: RunContext) -> tuple[RobustnessParams, list[tuple[Any, list[float]]], ProbeEnv]:
@@ -101,14 +103,14 @@ def robustness_settings(ctx: RunContext) -> tuple[RobustnessParams, list[tuple[A
         msg = validation_messages(exc, prefix=f"suite {ctx.suite.id}", lead=("params",), first_only=True)[0]
         raise ConfigError(msg) from None
     X = ctx.dataset.X
-    ndim = X.ndim
-    if ndim not in PROBES:
+    kind = data_kind(X)
+    if not probe_table(kind):
         raise DataError(
             f"dataset {ctx.dataset.id}: X has shape {X.shape}; robustness probes need (N, F), "
-            "(N, C, T) or (N, X, Y, Z)"
+            "(N, C, T), (N, X, Y, Z) or DNA sequences"
         )
     grids = {**ctx.benchmark.probe_grids, **params.probe_grids}
-    names = list(ctx.options.probes or ()) or params.probes or [p for p in PROBES[ndim] if p in grids]
+    names = list(ctx.options.probes or ()) or params.probes or [p for p in probe_table(kind) if p in grids]
     sf = (
         ctx.options.sampling_freq
         or params.sampling_freq
@@ -117,13 +119,13 @@ def robustness_settings(ctx: RunContext) -> tuple[RobustnessParams, list[tuple[A
     env = ProbeEnv(sampling_freq=None if sf is None else float(sf), line_freqs=tuple(params.line_freqs))
     chosen = []
     for name in dict.fromkeys(names):
-        probe = get_probe(name, ndim)
+        probe = get_probe(name, kind)
         if name not in grids or not grids[name]:
             raise ConfigError(
                 f"probe {name}: no severity grid; add params.probe_grids.{name} to suite {ctx.suite.id}"
             )
         levels = [float(v) for v in grids[name]]
-        probe.check(levels, tuple(X.shape[1:]), env)
+        probe.check(levels, sample_shape(X), env)
         chosen.append((probe, levels))
     if not chosen:
         raise ConfigError(f"suite {ctx.suite.id}: no probe to run for data of shape {X.shape}")
@@ -174,8 +176,10 @@ class RobustnessProtocol(Protocol):
         if len(train) and isinstance(model, Fittable):
             if is_sparse(X):  # CSR for a model that takes it; probes perturb dense batches either way
                 Xtr = fit_rows(X, train, model, model_id=ctx.model_id)
+            elif data_kind(X) == "sequences":  # the sequences themselves, as the model gets them
+                Xtr = X[train]
             else:
-                reader = RowReader(X, train)
+                reader = reader_for(X, train)
                 Xtr = reader.read(0, len(train), np.empty((len(train), *X.shape[1:]), dtype=np.float32))
                 reader.close()
             t = time.perf_counter()
@@ -205,17 +209,18 @@ class RobustnessProtocol(Protocol):
             return out
 
         seed = ctx.seed_split
-        passes = plan_passes(probes, seed=seed, shape=tuple(X.shape[1:]))
-        row_bytes = 4 * int(np.prod(X.shape[1:]))
+        reader = reader_for(X, test)
+        passes = plan_passes(probes, seed=seed, shape=reader.sample_shape)
+        row_bytes = 4 * reader.sample_size  # float32 values, or the 4-byte characters of a sequence
         batch = effective_batch(
             ctx.options.batch_size or params.batch_size or max(1, BATCH_BYTES // row_bytes),
-            row_bytes // 4,
+            reader.sample_size,
         )
         n_batches = -(-len(test) // batch)
         ctx.progress.start("robustness: probes x levels x batches", n_batches * (1 + len(passes)))
         try:
             stream = run_stream(
-                RowReader(X, test),
+                reader,
                 passes,
                 infer,
                 env=env,
