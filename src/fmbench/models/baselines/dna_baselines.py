@@ -23,8 +23,8 @@ from fmbench.data.sequences import N_CODE, codes, is_sequence_array
 from fmbench.errors import ConfigError, DataError
 from fmbench.models.factory import BASELINES
 
-# Rows per np.bincount call: keeps the int64 count buffer at rows * 4**k * 8 bytes (32 MiB for k=6).
-_CHUNK_ROWS = 1024
+# Counts per np.bincount call: its int64 buffer (8 MiB) stays in cache; a k=6 chunk is 256 rows.
+_CHUNK_VALUES = 2**20
 
 
 def sequences_of(X, model_id: str) -> np.ndarray:  # noqa: ANN001
@@ -50,25 +50,31 @@ def reverse_complement_index(k: int) -> np.ndarray:
     return out
 
 
-def kmer_counts(C: np.ndarray, k: int) -> np.ndarray:
+def kmer_counts(C: np.ndarray, k: int, *, out: np.ndarray | None = None) -> np.ndarray:
     """``(rows, 4**k)`` float32 strand-symmetric k-mer counts of a code array (``codes(X)``).
 
     Vectorised over rows and positions: a rolling base-4 sum over ``k`` shifted views of the
-    code array gives every window's index; windows with N or padding are masked out; one
-    ``np.bincount`` per chunk of rows counts ``row * 4**k + index``.
+    code array gives every window's index; windows with N or padding are masked out; each valid
+    window also counts its reverse complement's index (the same window read on the other strand);
+    one ``np.bincount`` per chunk of rows counts ``row * 4**k + index``, the chunk small enough
+    (2**20 counts) for its buffer to stay in cache. ``out``: a ``(rows, 4**k)`` float32 array
+    (or view) to write into instead of a new one.
     """
     if k < 1:
         raise ConfigError(f"k-mer length must be at least 1, got {k}")
     C = np.asarray(C, dtype=np.uint8)
     n, width = C.shape
     V = 4**k
-    out = np.zeros((n, V), dtype=np.float32)
+    if out is None:
+        out = np.zeros((n, V), dtype=np.float32)
     m = width - k + 1
     if n == 0 or m <= 0:
+        out[...] = 0
         return out
     rc = reverse_complement_index(k)
-    for lo in range(0, n, _CHUNK_ROWS):
-        block = C[lo : lo + _CHUNK_ROWS]
+    step = max(1, _CHUNK_VALUES // V)
+    for lo in range(0, n, step):
+        block = C[lo : lo + step]
         rows = len(block)
         bad = block >= N_CODE  # N or padding
         # bad windows: any bad base among the k, from a cumulative count of bad bases per row
@@ -80,9 +86,11 @@ def kmer_counts(C: np.ndarray, k: int) -> np.ndarray:
         for j in range(k):  # a loop over the k positions of a window, not over sequences or bases
             idx *= 4
             idx += base[:, j : j + m]
-        idx += (np.arange(rows, dtype=np.int64) * V)[:, None]
-        fwd = np.bincount(idx[ok], minlength=rows * V).reshape(rows, V)
-        out[lo : lo + rows] = fwd + fwd[:, rc]  # + the reverse strand's counts
+        fwd = idx[ok]
+        offset = np.broadcast_to((np.arange(rows, dtype=np.int64) * V)[:, None], idx.shape)[ok]
+        # the reverse strand's window at the same place is the reverse complement k-mer
+        keys = np.concatenate([offset + fwd, offset + rc[fwd]])
+        out[lo : lo + rows] = np.bincount(keys, minlength=rows * V).reshape(rows, V)
     return out
 
 
@@ -90,13 +98,15 @@ def kmer_profile(X: np.ndarray, ks: Sequence[int]) -> np.ndarray:
     """``(rows, sum 4**k)`` float32: for each k in ``ks``, strand-symmetric k-mer frequencies
     (each k's block divided by its row total; all zero where a sequence has no valid window)."""
     C = codes(X)
-    blocks = []
+    ks = [int(k) for k in ks]
+    out = np.empty((len(C), sum(4**k for k in ks)), dtype=np.float32)
+    col = 0
     for k in ks:
-        counts = kmer_counts(C, int(k))
-        total = counts.sum(axis=1, keepdims=True)
-        np.divide(counts, total, out=counts, where=total > 0)
-        blocks.append(counts)
-    return np.concatenate(blocks, axis=1) if len(blocks) > 1 else blocks[0]
+        block = kmer_counts(C, k, out=out[:, col : col + 4**k])
+        total = block.sum(axis=1, keepdims=True)
+        np.divide(block, total, out=block, where=total > 0)
+        col += 4**k
+    return out
 
 
 @BASELINES.register("kmer_logistic")
