@@ -114,6 +114,7 @@ def test_kmer_logistic_equals_scikit_learn_fitted_independently(promoters):
     ref = make_pipeline(StandardScaler(), LogisticRegression(C=0.05, max_iter=2000)).fit(F[train], y[train])
     np.testing.assert_allclose(P, ref.predict_proba(F[test]), atol=1e-4)
     assert list(model.classes_) == [0, 1]
+    np.testing.assert_allclose(model.embed(X[test]), F[test], rtol=1e-5)  # the profile a probe sees
     assert roc_auc_score(y[test], P[:, 1]) > 0.7  # promoters are far from random by composition alone
 
 
