@@ -49,6 +49,7 @@ LAYER = {
 ALSO = {
     "records": {"catalog"},  # records are checked against the catalog; the catalog never reads records
     "perturbations": {"metrics"},  # robustness summaries register as metrics
+    "models": {"data"},  # DNA baselines read data's in-memory sequence form; data never imports models
 }
 ROOT_OK = {"__version__"}  # `from fmbench import __version__` is a constant, not a layer
 
