@@ -48,7 +48,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        run_quickstart(out, suites=args.suite, evals=None)
+        run_quickstart(out, suites=args.suite, evals=None, every_baseline=True)
         if args.suite is None or TEXT_SUITE in args.suite:
             encoder_record(out)
         target = HERE / "run"

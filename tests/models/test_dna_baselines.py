@@ -175,3 +175,29 @@ def test_dna_cnn_learns_a_planted_motif():
     model = BASELINES.get("dna_cnn")(channels=16, epochs=12, patience=3, seed=0, threads=1)
     P = model.fit(X[:600], y[:600]).predict_proba(X[600:])
     assert roc_auc_score(y[600:], P[:, 1]) > 0.9, model.history
+
+
+def test_quickstart_skips_the_cnn_and_says_how_to_run_it(tmp_path, monkeypatch, capsys):  # noqa: ANN001
+    """The CNN is marked in_quickstart: false: quickstart runs the DNA suites' other baselines, names
+    the skipped one with the command that runs it; make_run_records (every_baseline) runs it too."""
+    import fmbench.runner
+    from fmbench.cli.quickstart import run_quickstart
+
+    ran: list[tuple[str, str]] = []
+
+    class Outcome:
+        record = type("R", (), {"metrics": {}})()
+
+    def fake_run_suite(sid, model_id, target, **_):  # noqa: ANN001, ANN003, ANN202
+        ran.append((sid, model_id))
+        return Outcome()
+
+    monkeypatch.setattr(fmbench.runner, "run_suite", fake_run_suite)
+    monkeypatch.setattr("fmbench.cli.quickstart._build_leaderboard", lambda *a, **k: [])
+    run_quickstart(tmp_path, suites=["SUITE-DNA-PROMOTER"], evals=None)
+    assert ran == [("SUITE-DNA-PROMOTER", "majority"), ("SUITE-DNA-PROMOTER", "kmer_logistic")]
+    out = capsys.readouterr().out
+    assert "skip SUITE-DNA-PROMOTER · dna_cnn" in out and "--model dna_cnn" in out
+    ran.clear()
+    run_quickstart(tmp_path, suites=["SUITE-DNA-PROMOTER"], evals=None, every_baseline=True)
+    assert [m for _, m in ran] == ["majority", "kmer_logistic", "dna_cnn"]

@@ -270,6 +270,11 @@ class ModelCard(Spec):
     config: dict[str, Any] | None = Field(
         None, description="Model config used by `run` for built-in baselines."
     )
+    in_quickstart: bool = Field(
+        True,
+        description="False for a baseline too slow for `quickstart` (it still runs with `run`, and its "
+        "records are published like the others); quickstart says it skipped it and how to run it.",
+    )
 
 
 CatalogSpec = BenchmarkSpec | SuiteSpec | DatasetCard | ModelCard

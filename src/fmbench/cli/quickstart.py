@@ -17,7 +17,9 @@ def _say(message: str) -> None:
 
 
 def run_quickstart(out: Path, *, suites: list[str] | None = None, evals: Path | None = Path("evals"),
-                   data_dir: Path | None = None) -> list[Path]:
+                   data_dir: Path | None = None, every_baseline: bool = False) -> list[Path]:
+    """Run the suites' baselines (``every_baseline``: those marked ``in_quickstart: false`` too,
+    as evals/make_run_records.py does) and build the leaderboard from them and ``evals``."""
     from fmbench.runner import run_suite
     from fmbench.tasks.base import PROTOCOLS
 
@@ -33,6 +35,11 @@ def run_quickstart(out: Path, *, suites: list[str] | None = None, evals: Path | 
             _say(f"skip {sid}: protocol {suite.protocol!r} is not available in this installation")
             continue
         for model_id in suite.baselines:
+            card = catalog.models.get(model_id)
+            if card is not None and not card.in_quickstart and not every_baseline:
+                _say(f"skip {sid} · {model_id}: too slow for quickstart ({card.name}); run it with "
+                     f"python -m fmbench run --suite {sid} --model {model_id} --out DIR")
+                continue
             target = runs_dir / sid / model_id
             try:
                 outcome = run_suite(sid, model_id, target, catalog=catalog, data_dir=data_dir)
