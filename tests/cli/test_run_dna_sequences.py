@@ -102,3 +102,20 @@ def test_labels_file_must_cover_the_fasta_and_only_applies_to_fasta(sample, tmp_
                "--labels", partial, "--out", tmp_path / "o2")
     assert proc.returncode == 2 and "--labels applies to a FASTA" in proc.stderr
     assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()
+
+
+def test_a_card_promising_fixed_lengths_refuses_other_lengths(tmp_path) -> None:  # noqa: ANN001
+    """The built-in cards promise 500 / 251 bp; a file card with the same promise names the line."""
+    from fmbench.catalog.schema import DatasetCard
+    from fmbench.data.loaders.sequence_loader import load
+    from fmbench.errors import DataError
+
+    path = tmp_path / "short.tsv"
+    path.write_text("seq\tlabel\n" + "ACGT" * 5 + "\t1\n" + "ACGT" * 4 + "\t0\n")
+    card = DatasetCard(id="DS-X", name="x", source="file", loader="sequences", format="tsv", license="CC0",
+                       params={"path": str(path), "min_length": 20, "max_length": 20})
+    with pytest.raises(DataError, match=r"short.tsv:3: sequence of 16 bp; dataset DS-X holds sequences of 20 bp"):
+        load(path, card, "")
+    for card_id, length in (("DS-GB-HUMAN-ENHANCERS-COHN", 500), ("DS-GB-HUMAN-NONTATA-PROMOTERS", 251)):
+        params = load_catalog().dataset(card_id).params
+        assert params["min_length"] == params["max_length"] == length

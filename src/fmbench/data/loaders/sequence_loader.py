@@ -9,6 +9,8 @@ Card params:
   ``sequence_column``: the table's sequence column (default ``seq`` or ``sequence``).
 - ``label_names``: ``{file value: name}``, e.g. ``{"0": non-enhancer, "1": enhancer}``, so
   records and boards say what the classes are.
+- ``min_length`` / ``max_length``: the sequence lengths the card promises (the built-in sets:
+  exactly 500 and 251 bp); a sequence outside is a DataError naming its file and line.
 - ``gc_bins``: GC-content bin edges as fractions (default [0.4, 0.5, 0.6]).
 - ``overlap_min_shared``: sequences sharing at least this many identical bases (either strand)
   get the same ``overlap_group`` (``fmbench.data.sequence_overlap``; default 100, 0 turns it off).
@@ -29,7 +31,7 @@ import pandas as pd
 from fmbench.catalog.schema import DatasetCard
 from fmbench.data.dataset import Dataset
 from fmbench.data.loaders import LOADERS
-from fmbench.data.sequence_files import Limits, is_fasta, read_fasta, read_sequence_table
+from fmbench.data.sequence_files import Limits, SequenceTable, is_fasta, read_fasta, read_sequence_table
 from fmbench.data.sequences import (
     bin_fraction,
     cpg_observed_expected,
@@ -76,6 +78,17 @@ def sequence_features(X: np.ndarray, *, gc_bins: tuple[float, ...] = DEFAULT_GC_
     return pd.DataFrame(cols)
 
 
+def check_lengths(table: SequenceTable, path: Path, card: DatasetCard) -> None:
+    lo, hi = card.params.get("min_length"), card.params.get("max_length")
+    if lo is None and hi is None:
+        return
+    for seq, line in zip(table.sequences, table.lines, strict=True):
+        if (lo is not None and len(seq) < int(lo)) or (hi is not None and len(seq) > int(hi)):
+            span = f"{lo} bp" if lo == hi else f"{lo or 1}-{hi or '…'} bp"
+            raise DataError(f"{path}:{line}: sequence of {len(seq):,} bp; dataset {card.id} holds sequences "
+                            f"of {span} (params.min_length / max_length)")
+
+
 def _label_names(card: DatasetCard) -> dict[str, str]:
     names = card.params.get("label_names") or {}
     if not isinstance(names, dict):
@@ -101,6 +114,7 @@ def load(folder: Path, card: DatasetCard, digest: str) -> Dataset:
         from fmbench.data.loaders.anndata_loader import file_digest
 
         digest = file_digest(path, card)
+    check_lengths(table, path, card)
     X = to_array(table.sequences)
     names = _label_names(card)
     if names:
