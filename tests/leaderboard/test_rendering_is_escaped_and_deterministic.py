@@ -182,7 +182,7 @@ def test_reported_page_has_every_benchmark_model_and_score(reported, catalog):
     assert "| 🥇 7T | 0.9400 | 0.9100 | 100 |" in md
     assert "*Ranked by report\\_quality\\_score. Higher is better. Last updated from 4 evaluation(s).*" in md
     assert "](../contributing/submission_guide.md)" in md
-    assert "**8** Benchmarks" in md and "**38** Total Evaluations" in md  # 23 runs + the 15 published records
+    assert "**10** Benchmarks" in md and "**46** Total Evaluations" in md  # 31 runs + the 15 published records
 
 
 def test_json_matches_schema_and_published_schema_is_current(reported):
