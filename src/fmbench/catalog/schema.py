@@ -286,8 +286,11 @@ KIND_TO_SPEC: dict[str, type[Spec]] = {
 }
 
 
+_ACRONYMS = {"gc": "GC", "cpg": "CpG", "id": "ID"}  # words a header must not capitalise as prose
+
+
 def human_label(name: str) -> str:
-    """'disease_stage' -> 'Disease Stage' for table headers."""
-    return " ".join(w.capitalize() for w in re.split(r"[_\s]+", name) if w)
+    """'disease_stage' -> 'Disease Stage', 'gc_bin' -> 'GC Bin' for table headers."""
+    return " ".join(_ACRONYMS.get(w.lower(), w.capitalize()) for w in re.split(r"[_\s]+", name) if w)
 
 
