@@ -119,3 +119,17 @@ def test_a_card_promising_fixed_lengths_refuses_other_lengths(tmp_path) -> None:
     for card_id, length in (("DS-GB-HUMAN-ENHANCERS-COHN", 500), ("DS-GB-HUMAN-NONTATA-PROMOTERS", 251)):
         params = load_catalog().dataset(card_id).params
         assert params["min_length"] == params["max_length"] == length
+
+
+def test_broken_or_foreign_gzip_is_one_line_naming_the_file(sample, tmp_path, cli) -> None:  # noqa: ANN001
+    folder, _ = sample
+    cases = {
+        "cut.tsv.gz": ((folder / "prom.tsv.gz").read_bytes()[:400], "cut.tsv.gz: not a readable gzip file"),
+        "other.tsv.gz": (gzip.compress(b"a\tb\n1\t2\n"), "other.tsv.gz:1: no sequence column 'seq' or 'sequence'"),
+    }
+    for name, (data, expected) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        proc = cli("run", "--suite", "SUITE-DNA-PROMOTER", "--model", "majority", "--data", tmp_path / name,
+                   "--out", tmp_path / "out")
+        assert proc.returncode == 2 and expected in proc.stderr, proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()

@@ -129,11 +129,11 @@ def detect_format(path: Path, options: DataOptions) -> Format:
         raise DataError(f"--data {path}: the file is empty")
     if is_fasta(path):
         return SEQUENCES
-    if suffix in (".gz", ".gzip"):
-        if base_suffix(path) in SEQUENCE_TABLE_SUFFIXES and _is_sequence_table(path, options):
+    if suffix in (".gz", ".gzip"):  # read only as sequences: the loader names what is wrong inside
+        if base_suffix(path) in SEQUENCE_TABLE_SUFFIXES:
             return SEQUENCES
         raise DataError(f"--data {path}: a compressed file is read only as DNA sequences (FASTA, or a "
-                        f"TSV/CSV with a seq column); decompress other tables first")
+                        f"TSV/CSV with a seq column); decompress other files first")
     if suffix in SEQUENCE_TABLE_SUFFIXES and _is_sequence_table(path, options):
         return SEQUENCES
     if suffix == ".h5ad":
