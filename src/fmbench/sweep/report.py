@@ -51,6 +51,8 @@ def primary_text(primary: dict[str, Any] | None) -> str:
     ci = primary.get("ci")
     if ci and None not in ci:
         text += f" [{ci[0]:.4f}, {ci[1]:.4f}]"
+    else:  # as `run` and `quickstart` print it: a value without an interval says so
+        text += " (no CI)"
     return text
 
 
