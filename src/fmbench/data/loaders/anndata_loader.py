@@ -20,7 +20,6 @@ rows (``fmbench.models.sparse_inputs``). A dense matrix is read as float32.
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
 from pathlib import Path
 
@@ -28,46 +27,11 @@ import numpy as np
 import pandas as pd
 
 from fmbench.catalog.schema import DatasetCard
+from fmbench.data.card_files import card_file, file_digest
 from fmbench.data.columns import pick_label_column
 from fmbench.data.dataset import Dataset
-from fmbench.data.digest import combined_digest, file_sha256
 from fmbench.data.loaders import LOADERS
 from fmbench.errors import ConfigError, DataError
-
-
-def package_file(card: DatasetCard) -> Path:
-    """Path of ``params.resource`` inside the installed ``params.package`` (not imported)."""
-    package, resource = card.params.get("package"), card.params.get("resource")
-    if not package or not resource:
-        raise ConfigError(f"dataset {card.id}: source 'package' needs params.package and params.resource")
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise DataError(f"dataset {card.id}: package {package!r} is not installed; "
-                        f"install it (pip install 'fmbench[singlecell]') to use this dataset")
-    path = Path(next(iter(spec.submodule_search_locations))) / resource
-    if not path.is_file():
-        raise DataError(f"dataset {card.id}: {path} not found in the installed {package}; "
-                        f"this {package} version does not ship the file")
-    return path
-
-
-def _h5ad_path(folder: Path, card: DatasetCard) -> Path:
-    if card.source == "package":
-        return package_file(card)
-    path = folder if folder.is_file() else folder / card.params.get("file", "data.h5ad")
-    if not path.is_file():
-        raise DataError(f"dataset {card.id}: {path} not found; set params.path to an .h5ad file")
-    return path
-
-
-def file_digest(path: Path, card: DatasetCard) -> str:
-    """Combined digest of the one file; checked against a pin on its name in ``card.files``."""
-    actual = file_sha256(path)
-    for pin in card.files:
-        if Path(pin.path).name == path.name and pin.sha256 != actual:
-            raise DataError(f"{path}: sha256 {actual[:12]}… does not match the pin in dataset card {card.id} "
-                            f"({pin.sha256[:12]}…); the file changed — restore it or update the card")
-    return combined_digest({path.name: actual})
 
 
 def bin_labels(values: np.ndarray, edges: list[float]) -> np.ndarray:
@@ -136,7 +100,7 @@ def read_h5ad(path: Path):  # noqa: ANN201
 
 @LOADERS.register("anndata")
 def load(folder: Path, card: DatasetCard, digest: str) -> Dataset:
-    path = _h5ad_path(folder, card)
+    path = card_file(folder, card, default="data.h5ad", what="an .h5ad file")
     digest = file_digest(path, card)
     adata = read_h5ad(path)
     obs = adata.obs

@@ -68,7 +68,7 @@ def numeric_features(table: pd.DataFrame, cols: list[str], path: Path) -> np.nda
 def load(folder: Path, card: DatasetCard, digest: str) -> Dataset:
     if folder.is_file():
         path, folder = folder, folder.parent
-        from fmbench.data.loaders.anndata_loader import file_digest
+        from fmbench.data.card_files import file_digest
 
         digest = file_digest(path, card)
     else:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from fmbench.catalog.schema import DatasetCard
+from fmbench.data.card_files import card_file, file_digest
 from fmbench.data.dataset import Dataset
 from fmbench.data.loaders import LOADERS
 from fmbench.data.sequence_files import Limits, SequenceTable, is_fasta, read_fasta, read_sequence_table
@@ -45,18 +46,6 @@ from fmbench.errors import ConfigError, DataError
 DEFAULT_GC_BINS = (0.4, 0.5, 0.6)
 DEFAULT_OVERLAP = 100
 OVERLAP_MAX_BASES = 50_000_000  # above this the overlap search would need GBs; the column is left out
-COMPUTED = ("seq_id", "length", "gc_content", "gc_bin", "cpg_obs_exp", "cpg_status", "overlap_group")
-
-
-def sequence_path(folder: Path, card: DatasetCard) -> Path:
-    if card.source == "package":
-        from fmbench.data.loaders.anndata_loader import package_file
-
-        return package_file(card)
-    path = folder if folder.is_file() else folder / card.params.get("file", "sequences.tsv.gz")
-    if not path.is_file():
-        raise DataError(f"dataset {card.id}: {path} not found; set params.path to a FASTA or TSV file")
-    return path
 
 
 def sequence_features(X: np.ndarray, *, gc_bins: tuple[float, ...] = DEFAULT_GC_BINS,
@@ -98,7 +87,7 @@ def _label_names(card: DatasetCard) -> dict[str, str]:
 
 @LOADERS.register("sequences")
 def load(folder: Path, card: DatasetCard, digest: str) -> Dataset:
-    path = sequence_path(folder, card)
+    path = card_file(folder, card, default="sequences.tsv.gz", what="a FASTA or TSV file")
     params = card.params
     label_column = params.get("label_column")
     candidates = [str(c) for c in params.get("label_candidates") or ["label"]]
@@ -111,8 +100,6 @@ def load(folder: Path, card: DatasetCard, digest: str) -> Dataset:
                                     label_column=label_column, label_candidates=candidates, limits=Limits())
     label_name = table.label_column
     if card.source == "package" and not digest:  # the pinned file itself (as for a packaged .h5ad)
-        from fmbench.data.loaders.anndata_loader import file_digest
-
         digest = file_digest(path, card)
     check_lengths(table, path, card)
     X = to_array(table.sequences)
