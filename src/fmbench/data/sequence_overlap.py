@@ -117,13 +117,12 @@ def overlap_groups(X: np.ndarray, min_shared: int = 50, *, chunk: int = 20000) -
     win_strand = np.concatenate(hit_strand)
     keep = win_row != a_row[hit_block]
     hit_block, win_row, win_start, win_strand = hit_block[keep], win_row[keep], win_start[keep], win_strand[keep]
-    hit_win = np.arange(len(hit_block))
     parts: list[np.ndarray] = []
     for s in range(0, len(hit_block), chunk):
-        hb, hw = hit_block[s : s + chunk], hit_win[s : s + chunk]
-        i, j = a_row[hb], win_row[hw]
-        other = np.where(win_strand[hw][:, None] == 0, fwd[j], rev[j])
-        run = _run_length(fwd[i], other, a_start[hb], win_start[hw], b)
+        hb, part = hit_block[s : s + chunk], slice(s, s + chunk)
+        i, j = a_row[hb], win_row[part]
+        other = np.where(win_strand[part][:, None] == 0, fwd[j], rev[j])
+        run = _run_length(fwd[i], other, a_start[hb], win_start[part], b)
         good = run >= min_shared
         parts.append(np.stack([np.minimum(i, j)[good], np.maximum(i, j)[good], run[good]], axis=1))
     hits = np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.int64)

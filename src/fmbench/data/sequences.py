@@ -108,36 +108,48 @@ def base_counts(C: np.ndarray) -> np.ndarray:
     return np.stack([(C == k).sum(axis=1) for k in range(len(ALPHABET))], axis=1).astype(np.int64)
 
 
-def gc_content(X: np.ndarray) -> np.ndarray:
-    """(G + C) / (A + C + G + T) per sequence, N not counted; NaN for a sequence of only N."""
-    counts = base_counts(codes(X))
-    acgt = counts[:, :4].sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(acgt > 0, (counts[:, 1] + counts[:, 2]) / np.maximum(acgt, 1), np.nan)
+def composition(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """GC content and CpG observed/expected ratio per sequence, from one pass over the codes.
 
-
-def cpg_observed_expected(X: np.ndarray) -> np.ndarray:
-    """CpG observed/expected ratio per sequence, ``#CG * L / (#C * #G)`` (Gardiner-Garden and
-    Frommer 1987, L the number of A/C/G/T bases); NaN where there is no C or no G."""
+    GC: (G + C) / (A + C + G + T), N not counted; NaN for a sequence of only N. CpG o/e:
+    ``#CG * L / (#C * #G)`` (Gardiner-Garden and Frommer 1987, L the number of A/C/G/T bases);
+    NaN where there is no C or no G.
+    """
     C = codes(X)
     counts = base_counts(C)
     cg = ((C[:, :-1] == 1) & (C[:, 1:] == 2)).sum(axis=1) if C.shape[1] > 1 else np.zeros(len(C))
     acgt = counts[:, :4].sum(axis=1)
     denom = counts[:, 1] * counts[:, 2]
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(denom > 0, cg * acgt / np.maximum(denom, 1), np.nan)
+        gc = np.where(acgt > 0, (counts[:, 1] + counts[:, 2]) / np.maximum(acgt, 1), np.nan)
+        oe = np.where(denom > 0, cg * acgt / np.maximum(denom, 1), np.nan)
+    return gc, oe
 
 
-def cpg_status(X: np.ndarray, *, min_gc: float = 0.5, min_obs_exp: float = 0.6) -> np.ndarray:
+def gc_content(X: np.ndarray) -> np.ndarray:
+    """(G + C) / (A + C + G + T) per sequence (see ``composition``)."""
+    return composition(X)[0]
+
+
+def cpg_observed_expected(X: np.ndarray) -> np.ndarray:
+    """CpG observed/expected ratio per sequence (see ``composition``)."""
+    return composition(X)[1]
+
+
+def cpg_status_of(gc: np.ndarray, oe: np.ndarray, *, min_gc: float = 0.5, min_obs_exp: float = 0.6) -> np.ndarray:
     """``CpG-rich`` where GC >= 50% and CpG o/e >= 0.6 (the Gardiner-Garden-Frommer island
     criteria without the 200 bp minimum), else ``CpG-poor`` (a sequence without C or G has no CpG:
     poor); None only for a sequence with no A/C/G/T base."""
-    gc, oe = gc_content(X), cpg_observed_expected(X)
     with np.errstate(invalid="ignore"):
         rich = (gc >= min_gc) & (oe >= min_obs_exp)
     out = np.where(rich, "CpG-rich", "CpG-poor").astype(object)
     out[np.isnan(gc)] = None
     return out
+
+
+def cpg_status(X: np.ndarray, *, min_gc: float = 0.5, min_obs_exp: float = 0.6) -> np.ndarray:
+    """``cpg_status_of`` the sequences' composition."""
+    return cpg_status_of(*composition(X), min_gc=min_gc, min_obs_exp=min_obs_exp)
 
 
 def bin_fraction(values: np.ndarray, edges: Iterable[float]) -> np.ndarray:

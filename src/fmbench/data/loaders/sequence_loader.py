@@ -33,14 +33,7 @@ from fmbench.data.card_files import card_file, file_digest
 from fmbench.data.dataset import Dataset
 from fmbench.data.loaders import LOADERS
 from fmbench.data.sequence_files import Limits, SequenceTable, is_fasta, read_fasta, read_sequence_table
-from fmbench.data.sequences import (
-    bin_fraction,
-    cpg_observed_expected,
-    cpg_status,
-    gc_content,
-    lengths,
-    to_array,
-)
+from fmbench.data.sequences import bin_fraction, composition, cpg_status_of, lengths, to_array
 from fmbench.errors import ConfigError, DataError
 
 DEFAULT_GC_BINS = (0.4, 0.5, 0.6)
@@ -51,14 +44,13 @@ OVERLAP_MAX_BASES = 50_000_000  # above this the overlap search would need GBs; 
 def sequence_features(X: np.ndarray, *, gc_bins: tuple[float, ...] = DEFAULT_GC_BINS,
                       overlap_min_shared: int = DEFAULT_OVERLAP) -> pd.DataFrame:
     """The metadata computed from the sequences alone (every column but ``seq_id``)."""
-    gc = gc_content(X)
-    oe = cpg_observed_expected(X)
+    gc, oe = composition(X)
     cols: dict[str, object] = {
         "length": lengths(X),
         "gc_content": np.round(gc, 4),
         "gc_bin": bin_fraction(gc, gc_bins),
         "cpg_obs_exp": np.round(oe, 4),
-        "cpg_status": cpg_status(X),
+        "cpg_status": cpg_status_of(gc, oe),
     }
     if overlap_min_shared and int(cols["length"].sum()) <= OVERLAP_MAX_BASES:  # type: ignore[union-attr]
         from fmbench.data.sequence_overlap import overlap_groups
