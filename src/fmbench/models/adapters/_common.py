@@ -263,8 +263,10 @@ class Encoder:
                     f"{self.max_length:,} tokens",
                 )
 
-    def embed_ids(self, seqs: list[list[int]]) -> np.ndarray:
-        self.refuse_too_long([len(s) for s in seqs])
+    def embed_ids(self, seqs: list[list[int]], describe: Any = None) -> np.ndarray:
+        """Pooled vectors of token id sequences (right-padded per batch); a sequence longer than
+        ``max_length`` is refused (``refuse_too_long``) or, with ``truncate: true``, cut."""
+        self.refuse_too_long([len(s) for s in seqs], describe)
         out = []
         for lo in range(0, len(seqs), self.opts.batch_size):
             batch = [list(s)[: self.max_length] for s in seqs[lo : lo + self.opts.batch_size]]
@@ -273,26 +275,14 @@ class Encoder:
             report_batch(len(batch))
         return np.concatenate(out) if out else np.zeros((0, self.model.config.hidden_size), dtype=np.float32)
 
-    def embed_texts(self, texts: list[str], *, lengths_checked: bool = False) -> np.ndarray:
+    def embed_texts(self, texts: list[str], describe: Any = None) -> np.ndarray:
+        """Tokenise once (specials added; cut by the tokenizer, which keeps its end token, only with
+        ``truncate: true``), then ``embed_ids``: the lengths it checks are the ids it embeds."""
         tok = self.require_tokenizer("text inputs")
-        if not lengths_checked and not self.opts.truncate:
-            ids = tok(texts, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
-            self.refuse_too_long([len(row) for row in ids],
-                                 lambda i, n: f"text in row {{row}} is {n:,} tokens (specials included)")
-        out = []
-        for lo in range(0, len(texts), self.opts.batch_size):
-            enc = tok(
-                texts[lo : lo + self.opts.batch_size],
-                padding=True,
-                truncation=True,
-                max_length=self.max_length,
-                return_tensors="pt",
-            )
-            ids = enc["input_ids"].to(self.device)
-            att = enc["attention_mask"].to(self.device)
-            out.append(self.forward(ids, att))
-            report_batch(len(ids))
-        return np.concatenate(out) if out else np.zeros((0, self.model.config.hidden_size), dtype=np.float32)
+        cut = self.opts.truncate
+        ids = tok(texts, add_special_tokens=True, truncation=cut, max_length=self.max_length if cut else None,
+                  verbose=False)["input_ids"]
+        return self.embed_ids(ids, describe or (lambda i, n: f"text in row {{row}} is {n:,} tokens (specials included)"))
 
     def fingerprint_paths(self) -> list[str]:
         return [str(self.folder)]

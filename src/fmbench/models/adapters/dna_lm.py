@@ -68,18 +68,9 @@ class DnaLanguageModel(Encoder):
         opts: DnaOptions = self.opts  # type: ignore[assignment]
         seqs = clean_sequences(X, strict=opts.tokenizer == "kmer")
         texts = [" ".join(kmers(s, opts.k, opts.stride)) for s in seqs] if opts.tokenizer == "kmer" else seqs
-        if not opts.truncate:
-            self.refuse_too_long_sequences(texts, seqs)
-        return self.embed_texts(texts, lengths_checked=True)
-
-    def refuse_too_long_sequences(self, texts: list[str], seqs: list[str]) -> None:
-        """A DataError for the first sequence with more tokens than ``max_length`` (specials included)."""
-        tok = self.require_tokenizer("DNA sequences")
-        ids = tok(texts, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
-        opts: DnaOptions = self.opts  # type: ignore[assignment]
         how = f"{opts.k}-mers, stride {opts.stride}" if opts.tokenizer == "kmer" else "its tokenizer"
-        self.refuse_too_long(
-            [len(row) for row in ids],
+        return self.embed_texts(
+            texts,
             lambda i, n: f"sequence in row {{row}} ({len(seqs[i]):,} bases) is {n:,} tokens ({how}, specials "
             "included)",
         )
